@@ -1,0 +1,49 @@
+"""losslab: loss functions made visible, correct and usable.
+
+>>> import losslab
+>>> round(float(losslab.sse([0.01, 0.65, 0.13, 0.70, 0.15], [0, 1, 0, 1, 0])), 6)
+0.252
+>>> loss = losslab.get("huber", delta=2.0)
+>>> loss.grad([0.0, 5.0], [0.0, 0.0]).tolist()
+[0.0, 1.0]
+
+Prediction first, target second (as PyTorch and optax; Keras and scikit-learn take the target first).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import LossInputError, LossInputWarning
+from .losses import Loss, LossDefinition, catalog, get, unregister
+from .losses import user_loss as register
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Loss",
+    "LossDefinition",
+    "LossInputError",
+    "LossInputWarning",
+    "catalog",
+    "get",
+    "register",
+    "unregister",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """``losslab.<loss name>(pred, target, **params, reduction=..., sample_weight=...)`` for every catalog name."""
+    from .losses import _core
+
+    key = _core._normalize(name)
+    if not name.startswith("_") and key in _core._ALIASES:
+        return _core.make_shortcut(_core._ALIASES[key])
+    raise AttributeError(f"module 'losslab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    from .losses import _core
+
+    return sorted(set(globals()) | set(_core._ALIASES))

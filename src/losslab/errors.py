@@ -1,0 +1,59 @@
+"""Errors and warnings that losslab raises for bad input.
+
+Every message answers four questions a user asks when a loss refuses their numbers:
+which loss, which argument, what it expected, what it got — plus a hint when we can
+guess the cause ("these look like logits: pass from_logits=True").
+"""
+
+from __future__ import annotations
+
+__all__ = ["LossInputError", "LossInputWarning"]
+
+
+class LossInputError(ValueError):
+    """Raised when a loss receives input it cannot score.
+
+    Attributes
+    ----------
+    loss : str
+        Canonical name of the loss that refused the input (or ``"losslab"``).
+    argument : str
+        The argument at fault (``"pred"``, ``"target"``, ``"sample_weight"``, ``"delta"``, ...).
+    expected, got : str
+        What the loss needs and what it received, in words.
+    hint : str or None
+        The most likely fix, when one can be guessed.
+    """
+
+    def __init__(
+        self,
+        loss: str,
+        argument: str,
+        expected: str,
+        got: str,
+        hint: str | None = None,
+    ) -> None:
+        self.loss = loss
+        self.argument = argument
+        self.expected = expected
+        self.got = got
+        self.hint = hint
+        message = f"{loss}: argument '{argument}' expected {expected}, got {got}."
+        if hint:
+            message += f" Hint: {hint}"
+        super().__init__(message)
+
+    def to_dict(self) -> dict[str, str | None]:
+        """The error as plain data (for ``--json`` output and the lab's HTTP 4xx bodies)."""
+        return {
+            "loss": self.loss,
+            "argument": self.argument,
+            "expected": self.expected,
+            "got": self.got,
+            "hint": self.hint,
+            "message": str(self),
+        }
+
+
+class LossInputWarning(UserWarning):
+    """Input that a loss can score, but that is probably not what the user meant."""

@@ -1,0 +1,864 @@
+"""The machinery every loss shares: definitions, the registry, input layout, weighting and reduction.
+
+A loss is *defined* once, as a :class:`LossDefinition`: its per-element (or per-row) value and analytic
+gradient written against the array API, its parameters, formula and domain rules. This module turns a definition
+into a callable :class:`Loss` that validates input, lays it out as ``(N, K)`` examples, applies sample and class
+weights and reduces — identically for every loss, so the contract (shapes, weighting, reductions, errors) holds
+for all of them, built-in or user-defined.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+
+from ..errors import LossInputError, LossInputWarning
+from . import _validation as v
+from ._arrays import Array, Namespace, as_array, float_dtype, is_lazy, is_numpy, namespace_of, on_blocks, to_float
+
+Reduction = Literal["mean", "sum", "none"]
+NanPolicy = Literal["raise", "propagate", "omit"]
+Kind = Literal["elementwise", "rows"]
+Task = Literal["regression", "binary", "multiclass", "distribution"]
+TargetFormat = Literal["same", "labels", "labels_or_same"]
+Domain = Literal["real", "probability", "nonnegative", "above_minus_one", "signed_or_binary"]
+
+REDUCTIONS: tuple[Reduction, ...] = ("mean", "sum", "none")
+NAN_POLICIES: tuple[NanPolicy, ...] = ("raise", "propagate", "omit")
+TASKS: tuple[Task, ...] = ("regression", "binary", "multiclass", "distribution")
+
+__all__ = [
+    "Param",
+    "LossDefinition",
+    "Loss",
+    "Batch",
+    "register",
+    "get",
+    "catalog",
+    "definitions",
+    "resolve_name",
+]
+
+
+# --------------------------------------------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a loss.
+
+    ``check`` returns ``None`` for a valid value, or the words for what was expected ("a number > 0").
+    ``convert`` normalizes a valid value (``int`` -> ``float``, list -> tuple) before it is stored.
+    """
+
+    name: str
+    default: Any
+    doc: str
+    check: Callable[[Any], str | None] = lambda value: None
+    convert: Callable[[Any], Any] = lambda value: value
+    type: str = "float"  # how the command line and the lab parse it: float, int, bool, float_or_none, weights
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
+
+
+def number(*, low: float | None = None, high: float | None = None, low_open: bool = False,
+           high_open: bool = False, allow_none: bool = False) -> Callable[[Any], str | None]:
+    """A check for a real number in an interval, e.g. ``number(low=0, low_open=True)`` for "> 0"."""
+    parts = []
+    if low is not None:
+        parts.append(f"{'>' if low_open else '>='} {v.fmt(low)}")
+    if high is not None:
+        parts.append(f"{'<' if high_open else '<='} {v.fmt(high)}")
+    words = "a number" + (" " + " and ".join(parts) if parts else "") + (" (or None)" if allow_none else "")
+
+    def check(x: Any) -> str | None:
+        if x is None:
+            return None if allow_none else words
+        if not _is_number(x) or math.isnan(float(x)):
+            return words
+        x = float(x)
+        if low is not None and (x <= low if low_open else x < low):
+            return words
+        if high is not None and (x >= high if high_open else x > high):
+            return words
+        return None
+
+    return check
+
+
+def to_float_or_none(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+def boolean(x: Any) -> str | None:
+    return None if isinstance(x, bool | np.bool_) else "True or False"
+
+
+# -------------------------------------------------------------------------------------------------- definitions
+@dataclass(frozen=True)
+class LossDefinition:
+    """Everything losslab knows about one loss; the single source of truth the CLI, trainer and lab read.
+
+    ``value`` and ``grad`` receive arrays laid out as ``(N, K)`` (``kind="elementwise"``: K elements of one example)
+    or ``(N, C)`` (``kind="rows"``: one row of class scores and a target row per example), plus the parameters as
+    keyword arguments. For elementwise losses they return an ``(N, K)`` array of element losses / derivatives; for
+    row losses ``value`` returns ``(N,)`` and ``grad`` the ``(N, C)`` derivative of each row's loss.
+    """
+
+    name: str
+    task: Task
+    kind: Kind
+    value: Callable[..., Array]
+    grad: Callable[..., Array] | None
+    latex: str
+    plain: str
+    aliases: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
+    summary: str = ""
+    equivalents: Mapping[str, str] = field(default_factory=dict)
+    reference: str = ""
+    default_reduction: Reduction = "mean"
+    reductions: tuple[Reduction, ...] = REDUCTIONS
+    element_reduce: Literal["mean", "sum"] = "mean"
+    target_format: TargetFormat = "same"
+    pred_domain: Callable[[Mapping[str, Any]], Domain] = lambda params: "real"
+    target_domain: Callable[[Mapping[str, Any]], Domain] = lambda params: "real"
+    prepare_target: Callable[[Namespace, Array], Array] | None = None
+    finalize: Literal["sqrt"] | None = None
+    pred_hint: str | None = None
+    builtin: bool = False
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def info(self) -> dict[str, Any]:
+        """The catalog entry of this loss as plain data (JSON-ready)."""
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "task": self.task,
+            "params": [
+                {"name": p.name, "default": _jsonable(p.default), "type": p.type, "doc": p.doc} for p in self.params
+            ],
+            "formula": {"latex": self.latex, "plain": self.plain},
+            "summary": self.summary,
+            "default_reduction": self.default_reduction,
+            "reductions": list(self.reductions),
+            "equivalents": dict(self.equivalents),
+            "reference": self.reference,
+            "builtin": self.builtin,
+        }
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, tuple):
+        return [_jsonable(i) for i in x]
+    if isinstance(x, Mapping):
+        return {str(k): _jsonable(val) for k, val in x.items()}
+    return x
+
+
+_REGISTRY: dict[str, LossDefinition] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def _normalize(name: str) -> str:
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def register(definition: LossDefinition, *, replace: bool = False) -> LossDefinition:
+    """Add a loss to the catalog, so that ``get``, the CLI, the trainer and the lab all find it by name."""
+    names = [definition.name, *definition.aliases]
+    for name in names:
+        key = _normalize(name)
+        owner = _ALIASES.get(key)
+        if owner is not None and owner != definition.name and not replace:
+            raise ValueError(f"the name {name!r} is already taken by the loss {owner!r}")
+    if definition.name in _REGISTRY and not replace:
+        raise ValueError(f"a loss named {definition.name!r} is already registered (pass replace=True to redefine it)")
+    old = _REGISTRY.get(definition.name)
+    if old is not None:
+        for alias in old.aliases:
+            _ALIASES.pop(_normalize(alias), None)
+    _REGISTRY[definition.name] = definition
+    for name in names:
+        _ALIASES[_normalize(name)] = definition.name
+    return definition
+
+
+def unregister(name: str) -> None:
+    """Remove a user-registered loss (built-in losses stay)."""
+    definition = _REGISTRY[resolve_name(name)]
+    if definition.builtin:
+        raise ValueError(f"{definition.name!r} is a built-in loss and cannot be removed")
+    del _REGISTRY[definition.name]
+    for alias in (definition.name, *definition.aliases):
+        _ALIASES.pop(_normalize(alias), None)
+
+
+def resolve_name(name: str) -> str:
+    """The canonical name for ``name`` or an alias; ValueError with close matches when unknown."""
+    if not isinstance(name, str):
+        raise LossInputError("losslab", "name", "the name of a loss (a string)", f"{type(name).__name__} {name!r}")
+    key = _normalize(name)
+    if key in _ALIASES:
+        return _ALIASES[key]
+    close = difflib.get_close_matches(key, list(_ALIASES), n=3, cutoff=0.6)
+    suggestions = []
+    for c in close:
+        canonical = _ALIASES[c]
+        if canonical not in suggestions:
+            suggestions.append(canonical)
+    hint = (
+        "did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+        if suggestions
+        else "losslab.catalog() (or `losslab list`) shows every loss"
+    )
+    raise LossInputError("losslab", "name", "the name of a registered loss", repr(name), hint)
+
+
+def definitions() -> Iterator[LossDefinition]:
+    yield from _REGISTRY.values()
+
+
+def definition(name: str) -> LossDefinition:
+    return _REGISTRY[resolve_name(name)]
+
+
+def catalog(task: str | None = None) -> list[dict[str, Any]]:
+    """Every registered loss as plain data: name, aliases, task, parameters, formula (LaTeX and plain text)."""
+    if task is not None and task not in TASKS:
+        raise LossInputError("catalog", "task", "one of " + ", ".join(TASKS), repr(task))
+    return [d.info() for d in _REGISTRY.values() if task is None or d.task == task]
+
+
+def get(name: str | Loss, **params: Any) -> Loss:
+    """The loss called ``name`` (canonical or alias), with its parameters set.
+
+    >>> import losslab
+    >>> huber = losslab.get("huber", delta=2.0)
+    >>> float(huber([0.0, 5.0], [0.0, 0.0]))
+    4.0
+    """
+    if isinstance(name, Loss):
+        return name.with_params(**params) if params else name
+    return Loss(_REGISTRY[resolve_name(name)], **params)
+
+
+# ------------------------------------------------------------------------------------------------------- layout
+@dataclass
+class Batch:
+    """Input laid out for a definition: ``pred`` and ``target`` as (N, K) or (N, C) float arrays."""
+
+    xp: Namespace
+    pred: Array
+    target: Array
+    pred_shape: tuple[int, ...]
+    n: int
+    labels: Array | None = None  # integer class per example, for class weights and ignore_index
+    keep: Array | None = None  # bool (N,): examples that count (False: ignored or omitted)
+
+
+def _shape_error(loss: str, expected: str, pred: Array, target: Array, hint: str | None = None) -> LossInputError:
+    got = f"pred of shape {v.shape_str(tuple(pred.shape))} and target of shape {v.shape_str(tuple(target.shape))}"
+    return LossInputError(loss, "target", expected, got, hint)
+
+
+class Loss:
+    """A loss from the catalog with its parameters set: call it for the value, ``.grad`` for the gradient.
+
+    Parameters of the call
+    ----------------------
+    pred : array_like
+        The prediction (first, as in PyTorch and optax; Keras and scikit-learn put the target first).
+    target : array_like
+        The truth.
+    reduction : {"mean", "sum", "none"}, optional
+        ``"none"`` gives one loss per example, shape (N,); ``"mean"`` the weighted mean
+        ``sum(w_i l_i) / sum(w_i)``; ``"sum"`` ``sum(w_i l_i)``. Defaults to the loss's own default
+        (``"sum"`` for ``sse``, ``"mean"`` otherwise).
+    sample_weight : array_like of shape (N,), optional
+        Non-negative weight per example; multiplied by ``class_weight[y_i]`` where the loss has class weights.
+    nan_policy : {"raise", "propagate", "omit"}
+        What NaN or infinite input does: an error (default), NaN in the result, or the example is left out
+        (it contributes 0 under ``"none"`` and leaves the mean, like ``ignore_index``).
+    """
+
+    def __init__(self, definition: LossDefinition, **params: Any) -> None:
+        self.definition = definition
+        values: dict[str, Any] = {}
+        known = {p.name: p for p in definition.params}
+        for name in params:
+            if name not in known:
+                expected = (
+                    "one of its parameters: " + ", ".join(known) if known else "no parameters (it has none)"
+                )
+                close = difflib.get_close_matches(name, list(known), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else None
+                if name in {"reduction", "sample_weight", "nan_policy"}:
+                    hint = f"{name!r} belongs to the call: loss(pred, target, {name}=...)"
+                raise LossInputError(definition.name, name, expected, f"an unknown parameter {name!r}", hint)
+        for p in definition.params:
+            value = params.get(p.name, p.default)
+            problem = p.check(value)
+            if problem is not None:
+                raise LossInputError(definition.name, p.name, problem, repr(value))
+            values[p.name] = p.convert(value)
+        self.params: Mapping[str, Any] = MappingProxyType(values)
+
+    # -- identity -------------------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return self.definition.aliases
+
+    @property
+    def task(self) -> Task:
+        return self.definition.task
+
+    @property
+    def formula(self) -> dict[str, str]:
+        return {"latex": self.definition.latex, "plain": self.definition.plain}
+
+    def with_params(self, **params: Any) -> Loss:
+        return Loss(self.definition, **{**self.params, **params})
+
+    def __repr__(self) -> str:
+        changed = [
+            f"{p.name}={self.params[p.name]!r}" for p in self.definition.params if self.params[p.name] != p.default
+        ]
+        return f"losslab.get({self.name!r}{''.join(', ' + c for c in changed)})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Loss) and other.definition is self.definition and dict(other.params) == dict(
+            self.params
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(sorted((k, repr(val)) for k, val in self.params.items()))))
+
+    # -- the public calls -------------------------------------------------------------------------------------
+    def __call__(
+        self,
+        pred: Any,
+        target: Any,
+        reduction: Reduction | None = None,
+        sample_weight: Any = None,
+        nan_policy: NanPolicy = "raise",
+    ) -> Array:
+        """The loss of ``pred`` against ``target`` (see the class docstring for the arguments)."""
+        value, _ = self._run(pred, target, reduction, sample_weight, nan_policy, want_value=True, want_grad=False)
+        return value
+
+    def grad(
+        self,
+        pred: Any,
+        target: Any,
+        reduction: Reduction | None = None,
+        sample_weight: Any = None,
+        nan_policy: NanPolicy = "raise",
+        out: Any = None,
+    ) -> Array:
+        """d(value)/d(pred), the same shape as ``pred``.
+
+        Under ``reduction="none"`` each example's row holds the derivative of that example's own weighted loss
+        (which is the gradient of the sum). ``out`` (NumPy only) receives the result without a new allocation.
+        """
+        _, g = self._run(pred, target, reduction, sample_weight, nan_policy, want_value=False, want_grad=True)
+        return self._write_out(g, out)
+
+    def value_and_grad(
+        self,
+        pred: Any,
+        target: Any,
+        reduction: Reduction | None = None,
+        sample_weight: Any = None,
+        nan_policy: NanPolicy = "raise",
+        out: Any = None,
+    ) -> tuple[Array, Array]:
+        """Both the value and the gradient, validating the input once."""
+        value, g = self._run(pred, target, reduction, sample_weight, nan_policy, want_value=True, want_grad=True)
+        return value, self._write_out(g, out)
+
+    def _write_out(self, g: Array, out: Any) -> Array:
+        if out is None:
+            return g
+        if not isinstance(out, np.ndarray) or not isinstance(g, np.ndarray):
+            raise LossInputError(self.name, "out", "a NumPy array (out= is for NumPy input)", type(out).__name__)
+        if out.shape != g.shape:
+            raise LossInputError(
+                self.name, "out", f"an array of shape {v.shape_str(g.shape)}", f"shape {v.shape_str(out.shape)}"
+            )
+        np.copyto(out, g, casting="same_kind")
+        return out
+
+    # -- the work ----------------------------------------------------------------------------------------------
+    def _run(
+        self,
+        pred: Any,
+        target: Any,
+        reduction: Reduction | None,
+        sample_weight: Any,
+        nan_policy: NanPolicy,
+        *,
+        want_value: bool,
+        want_grad: bool,
+    ) -> tuple[Array | None, Array | None]:
+        d = self.definition
+        reduction = d.default_reduction if reduction is None else reduction
+        if reduction not in d.reductions:
+            raise LossInputError(
+                d.name, "reduction", "one of " + ", ".join(repr(r) for r in d.reductions), repr(reduction),
+                "rmse is defined only over a whole set: use mse for per-example losses" if d.finalize else None,
+            )
+        if nan_policy not in NAN_POLICIES:
+            raise LossInputError(d.name, "nan_policy", "one of 'raise', 'propagate', 'omit'", repr(nan_policy))
+        batch = self._layout(pred, target, nan_policy)
+        xp = batch.xp
+        weights = self._weights(batch, sample_weight, nan_policy)
+        ctx = np.errstate(all="ignore") if is_numpy(xp) else _nullcontext()
+        with ctx:
+            return self._reduce(batch, weights, reduction, want_value, want_grad)
+
+    def _layout(self, pred: Any, target: Any, nan_policy: NanPolicy) -> Batch:
+        d = self.definition
+        xp = namespace_of(pred, target)
+        try:
+            p = as_array(xp, pred)
+            t = as_array(xp, target)
+        except (TypeError, ValueError) as exc:
+            raise LossInputError(d.name, "pred/target", "numbers (lists or arrays)", f"{exc}") from None
+        for arg, a in (("pred", p), ("target", t)):
+            if not (xp.isdtype(a.dtype, "numeric") or a.dtype == xp.bool) or xp.isdtype(a.dtype, "complex floating"):
+                raise LossInputError(d.name, arg, "real numbers", f"an array of dtype {a.dtype}")
+        dtype = float_dtype(xp, p, t)
+        pred_shape = tuple(p.shape)
+        p = to_float(xp, p, dtype)
+        if d.kind == "elementwise":
+            batch = self._layout_elementwise(xp, p, t, dtype, pred_shape)
+        else:
+            batch = self._layout_rows(xp, p, t, dtype, pred_shape, nan_policy)
+        self._check_values(batch, nan_policy)
+        if d.prepare_target is not None:
+            batch.target = d.prepare_target(xp, batch.target)
+        if nan_policy == "omit":
+            finite = xp.all(xp.isfinite(batch.pred), axis=1) & xp.all(xp.isfinite(batch.target), axis=1)
+            batch.keep = finite if batch.keep is None else (batch.keep & finite)
+        return batch
+
+    def _layout_elementwise(self, xp: Namespace, p: Array, t: Array, dtype: Any, pred_shape: tuple[int, ...]) -> Batch:
+        name = self.name
+        if p.ndim == 0:
+            p = xp.reshape(p, (1,))
+        if t.ndim == 0:
+            t = xp.reshape(t, (1,))
+        if tuple(p.shape) != tuple(t.shape):
+            # A column of predictions (N, 1) against a flat target (N,) is the classic silent-broadcast bug
+            # ((N, N) in NumPy); both mean "N examples", so we line them up instead of broadcasting.
+            if tuple(p.shape) == (*t.shape, 1) or (*p.shape, 1) == tuple(t.shape):
+                t = xp.reshape(t, tuple(p.shape))
+            else:
+                raise _shape_error(name, f"the same shape as pred {v.shape_str(tuple(p.shape))}", p, t,
+                                   "pred and target must hold one value per element; check the order of "
+                                   "the arguments (pred first) and any missing reshape")
+        n = int(p.shape[0])
+        k = math.prod(int(s) for s in p.shape[1:])
+        if n == 0 or k == 0:
+            raise LossInputError(name, "pred", "at least one example", f"an empty array of shape {v.shape_str(pred_shape)}")
+        p2 = xp.reshape(p, (n, k))
+        t2 = xp.reshape(to_float(xp, t, dtype), (n, k))
+        return Batch(xp, p2, t2, pred_shape, n)
+
+    def _layout_rows(
+        self, xp: Namespace, p: Array, t: Array, dtype: Any, pred_shape: tuple[int, ...], nan_policy: NanPolicy
+    ) -> Batch:
+        d = self.definition
+        name = d.name
+        one_example = p.ndim == 1
+        if p.ndim not in (1, 2):
+            raise LossInputError(name, "pred", "class scores of shape (N, C), or (C,) for one example",
+                                 f"an array of shape {v.shape_str(pred_shape)}")
+        p2 = xp.reshape(p, (1, p.shape[0])) if one_example else p
+        n, c = int(p2.shape[0]), int(p2.shape[1])
+        if n == 0 or c == 0:
+            raise LossInputError(name, "pred", "at least one example with at least one class",
+                                 f"an empty array of shape {v.shape_str(pred_shape)}")
+        fmt = d.target_format
+        labels_shape = () if one_example else (n,)
+        if fmt == "labels_or_same":
+            fmt = "same" if t.ndim == p.ndim else "labels"
+        if fmt == "same":
+            if tuple(t.shape) != tuple(p.shape):
+                hint = None
+                if tuple(t.shape) == labels_shape and d.target_format == "same":
+                    sparse = "sparse_" + name if "sparse_" + name in _REGISTRY else None
+                    hint = ("these look like integer class labels: use " + repr(sparse)) if sparse else (
+                        "these look like integer class labels: one-hot encode them")
+                raise _shape_error(name, f"target rows of the same shape as pred {v.shape_str(pred_shape)}",
+                                   p, t, hint)
+            t2 = to_float(xp, xp.reshape(t, (n, c)), dtype)
+            labels = xp.argmax(t2, axis=1) if "class_weight" in self.params else None
+            return Batch(xp, p2, t2, pred_shape, n, labels=labels)
+        # integer labels, one per example
+        if tuple(t.shape) != labels_shape:
+            hint = None
+            if tuple(t.shape) == tuple(p.shape):
+                dense = name.removeprefix("sparse_")
+                hint = f"these look like one-hot rows: use {dense!r}" if dense != name else (
+                    "pass integer class labels, one per example")
+            raise _shape_error(name, f"integer class labels of shape {v.shape_str(labels_shape)}", p, t, hint)
+        if xp.isdtype(t.dtype, "real floating") and nan_policy == "raise":
+            t = on_blocks(xp, t, v.finite_check(name, "target"))
+        t = on_blocks(xp, t, v.integer_check(name, "target", "integer class labels"))
+        ignore_index = self.params.get("ignore_index")
+
+        def in_range(xq: Namespace, block: Array) -> None:
+            bad = (block < 0) | (block >= c)
+            if ignore_index is not None:
+                bad = bad & (block != ignore_index)
+            if xp.isdtype(block.dtype, "real floating"):
+                bad = bad & xq.isfinite(block)
+            if bool(xq.any(bad)):
+                count, value, where = v._first_bad(xq, block, bad)
+                v.fail(name, "target", f"class labels in 0..{c - 1} (pred has C={c} columns)",
+                       f"{count} label(s) outside, the first {v.fmt(value)} at {where}",
+                       "labels count from 0" + (f"; pass ignore_index={int(value)} to skip such examples"
+                                                if value < 0 and "ignore_index" in self.params else ""))
+
+        t = on_blocks(xp, t, in_range)
+        labels = xp.reshape(t, (n,))
+        if xp.isdtype(labels.dtype, "real floating"):
+            labels = xp.where(xp.isfinite(labels), labels, -1)
+        labels = xp.astype(labels, xp.int64)
+        keep = None
+        if ignore_index is not None:
+            keep = labels != ignore_index
+        onehot = xp.astype(xp.reshape(labels, (n, 1)) == xp.reshape(xp.arange(c, dtype=xp.int64), (1, c)), dtype)
+        return Batch(xp, p2, onehot, pred_shape, n, labels=labels, keep=keep)
+
+    def _check_values(self, batch: Batch, nan_policy: NanPolicy) -> None:
+        d = self.definition
+        xp = batch.xp
+        if nan_policy == "raise":
+            batch.pred = on_blocks(xp, batch.pred, v.finite_check(d.name, "pred"))
+            if batch.labels is None or d.target_format == "same":
+                batch.target = on_blocks(xp, batch.target, v.finite_check(d.name, "target"))
+        finite_only = nan_policy != "raise"
+        pred_domain = d.pred_domain(self.params)
+        check = _domain_check(d, "pred", pred_domain, self.params, finite_only)
+        if check is not None:
+            batch.pred = on_blocks(xp, batch.pred, check)
+        if batch.labels is None or d.target_format != "labels":
+            check = _domain_check(d, "target", d.target_domain(self.params), self.params, finite_only)
+            if check is not None and not (d.kind == "rows" and batch.labels is not None and batch.keep is not None):
+                batch.target = on_blocks(xp, batch.target, check)
+        if d.kind == "rows" and pred_domain == "probability" and not is_lazy(xp):
+            _warn_unnormalized(xp, d.name, "pred", batch.pred)
+            if d.task == "distribution":
+                _warn_unnormalized(xp, d.name, "target", batch.target)
+
+    def _weights(self, batch: Batch, sample_weight: Any, nan_policy: NanPolicy) -> Array | None:
+        """w_i = sample_weight_i * class_weight[y_i] (None when every weight is 1)."""
+        xp = batch.xp
+        dtype = batch.pred.dtype
+        w = None
+        if sample_weight is not None:
+            sw = to_float(xp, as_array(xp, sample_weight), dtype) if not _is_number(sample_weight) else None
+            if sw is None:
+                sw = xp.full((batch.n,), float(sample_weight), dtype=dtype)
+            if sw.ndim == 0:
+                sw = xp.full((batch.n,), sw, dtype=dtype) if not is_lazy(xp) else sw * xp.ones((batch.n,), dtype=dtype)
+            if tuple(sw.shape) != (batch.n,):
+                raise LossInputError(self.name, "sample_weight", f"one weight per example, shape ({batch.n},)",
+                                     f"shape {v.shape_str(tuple(sw.shape))}",
+                                     "weights belong to examples (rows), not to elements")
+            sw = on_blocks(xp, sw, v.finite_check(self.name, "sample_weight"))
+            sw = on_blocks(xp, sw, v.interval_check(self.name, "sample_weight", 0.0, None,
+                                                    expected="non-negative weights"))
+            w = sw
+        class_weight = self.params.get("class_weight")
+        if class_weight is not None:
+            c = int(batch.pred.shape[1])
+            cw = _class_weight_array(self.name, class_weight, c)
+            cw_x = xp.asarray(cw, dtype=dtype)
+            assert batch.labels is not None
+            safe = xp.where((batch.labels >= 0) & (batch.labels < c), batch.labels, 0)
+            per = xp.take(cw_x, safe, axis=0)
+            w = per if w is None else w * per
+        return w
+
+    def _reduce(
+        self, batch: Batch, w: Array | None, reduction: Reduction, want_value: bool, want_grad: bool
+    ) -> tuple[Array | None, Array | None]:
+        d = self.definition
+        xp = batch.xp
+        p, t, keep = batch.pred, batch.target, batch.keep
+        k = int(p.shape[1])
+        params = dict(self.params)
+        # total weight, for the weighted mean
+        total: Any = None
+        if reduction == "mean":
+            if w is None and keep is None:
+                total = float(batch.n)
+            else:
+                ww = xp.ones((batch.n,), dtype=p.dtype) if w is None else w
+                if keep is not None:
+                    ww = xp.where(keep, ww, xp.zeros_like(ww))
+                total = xp.sum(ww)
+                if not is_lazy(xp) and float(total) == 0.0:
+                    why = "every example is ignored (ignore_index) or omitted (nan_policy='omit')" if w is None else (
+                        "the weights sum to 0")
+                    raise LossInputError(d.name, "sample_weight", "a positive total weight for the mean",
+                                         why, "use reduction='sum', or keep at least one weighted example")
+        average_elements = d.kind == "elementwise" and d.element_reduce == "mean" and k > 1
+
+        value = None
+        if want_value or d.finalize:
+            raw = d.value(xp, p, t, **params)
+            if d.kind == "rows":
+                per = raw
+            elif k == 1:
+                per = raw[:, 0]
+            else:
+                per = xp.mean(raw, axis=1) if average_elements else xp.sum(raw, axis=1)
+            if w is not None:
+                per = per * w
+            if keep is not None:
+                per = xp.where(keep, per, xp.zeros_like(per))
+            if reduction == "none":
+                value = per
+            elif reduction == "sum":
+                value = xp.sum(per)
+            else:
+                value = xp.sum(per) / total
+            if d.finalize == "sqrt":
+                value = xp.sqrt(value)
+
+        g = None
+        if want_grad:
+            raw_g = _numeric_grad(d, xp, p, t, params) if d.grad is None else d.grad(xp, p, t, **params)
+            if average_elements:
+                raw_g = raw_g * (1.0 / k)
+            if w is not None:
+                raw_g = raw_g * xp.reshape(w, (batch.n, 1))
+            if reduction == "mean":
+                raw_g = raw_g / total
+            if keep is not None:
+                raw_g = xp.where(xp.reshape(keep, (batch.n, 1)), raw_g, xp.zeros_like(raw_g))
+            if d.finalize == "sqrt":
+                assert value is not None
+                factor = xp.where(value > 0, 0.5 / xp.where(value > 0, value, xp.ones_like(value)),
+                                  xp.zeros_like(value))
+                raw_g = raw_g * factor
+            g = xp.reshape(raw_g, batch.pred_shape)
+        return (value if want_value else None), g
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _class_weight_array(loss: str, class_weight: Any, c: int) -> np.ndarray:
+    if isinstance(class_weight, Mapping):
+        arr = np.ones(c)
+        for key, val in class_weight.items():
+            if not isinstance(key, int | np.integer) or not 0 <= int(key) < c:
+                raise LossInputError(loss, "class_weight", f"class indices 0..{c - 1} as keys", f"the key {key!r}")
+            arr[int(key)] = float(val)
+    else:
+        arr = np.asarray(class_weight, dtype=float)
+        if arr.shape != (c,):
+            raise LossInputError(loss, "class_weight", f"one weight per class, length {c}",
+                                 f"length {arr.size if arr.ndim == 1 else v.shape_str(arr.shape)}")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise LossInputError(loss, "class_weight", "finite non-negative weights", str(arr.tolist()))
+    return arr
+
+
+def check_class_weight(x: Any) -> str | None:
+    if x is None:
+        return None
+    expected = "None, a {class: weight} dict, or a sequence of non-negative weights"
+    if isinstance(x, Mapping):
+        vals = list(x.values())
+    else:
+        try:
+            vals = list(np.asarray(x, dtype=float).reshape(-1))
+        except (TypeError, ValueError):
+            return expected
+    try:
+        if any(not math.isfinite(float(val)) or float(val) < 0 for val in vals):
+            return expected
+    except (TypeError, ValueError):
+        return expected
+    return None
+
+
+def convert_class_weight(x: Any) -> Any:
+    if x is None or isinstance(x, Mapping):
+        return x if x is None else MappingProxyType({int(k): float(val) for k, val in x.items()})
+    return tuple(float(val) for val in np.asarray(x, dtype=float).reshape(-1))
+
+
+_LOGIT_HINT = "values outside [0, 1] look like logits (raw scores): pass from_logits=True"
+
+
+def _domain_check(
+    d: LossDefinition, argument: str, domain: Domain, params: Mapping[str, Any], finite_only: bool
+) -> v.Check | None:
+    name = d.name
+    if domain == "real":
+        return None
+    if domain == "probability":
+        hint = None
+        if argument == "pred":
+            hint = d.pred_hint or (_LOGIT_HINT if "from_logits" in params else None)
+        return v.interval_check(name, argument, 0.0, 1.0, expected="probabilities in [0, 1]", hint=hint,
+                                finite_only=finite_only)
+    if domain == "nonnegative":
+        return v.interval_check(name, argument, 0.0, None, expected="non-negative values",
+                                hint=d.pred_hint if argument == "pred" else None, finite_only=finite_only)
+    if domain == "above_minus_one":
+        return v.interval_check(name, argument, -1.0, None, low_open=True, expected="values greater than -1",
+                                hint="log1p(x) is undefined at x <= -1; msle is meant for non-negative targets "
+                                     "such as counts or prices", finite_only=finite_only)
+    if domain == "signed_or_binary":
+        def check(xp: Namespace, x: Array) -> None:
+            minus = x == -1
+            zero = x == 0
+            one = x == 1
+            bad = ~(minus | zero | one)
+            if finite_only:
+                bad = bad & xp.isfinite(x)
+            if bool(xp.any(bad)):
+                count, value, where = v._first_bad(xp, x, bad)
+                v.fail(name, "target", "labels all in {-1, +1} or all in {0, 1}",
+                       f"{count} other value(s), the first {v.fmt(value)} at {where}",
+                       "hinge losses score a sign: encode the classes as -1 and +1")
+            if bool(xp.any(minus)) and bool(xp.any(zero)):
+                v.fail(name, "target", "labels all in {-1, +1} or all in {0, 1}", "a mix of -1, 0 and 1",
+                       "with -1 present, 0 is ambiguous: use one encoding for the whole set")
+
+        return check
+    raise AssertionError(domain)
+
+
+def _warn_unnormalized(xp: Namespace, loss: str, argument: str, rows: Array) -> None:
+    sums = xp.sum(rows, axis=1)
+    off = xp.abs(sums - 1.0) > 1e-3
+    if bool(xp.any(off & xp.isfinite(sums))):
+        count = int(xp.sum(xp.astype(off, xp.int64)))
+        first = float(sums[int(xp.argmax(xp.astype(off, xp.int8)))])
+        warnings.warn(
+            LossInputWarning(
+                f"{loss}: {count} row(s) of '{argument}' do not sum to 1 (the first sums to {v.fmt(first)}); "
+                "they are used as given, not renormalized. If these are raw scores, pass from_logits=True; "
+                "if they are probabilities, check the softmax."
+            ),
+            stacklevel=_user_stacklevel(),
+        )
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel that points a warning at the caller's line, not at losslab's internals."""
+    import os
+    import sys
+
+    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package_dir):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def _numeric_grad(d: LossDefinition, xp: Namespace, p: Array, t: Array, params: dict[str, Any]) -> Array:
+    """Central differences, for user-defined elementwise losses registered without a gradient."""
+    if d.kind != "elementwise":
+        raise LossInputError(d.name, "grad", "a gradient function for a row-wise loss", "none registered")
+    h = xp.where(xp.abs(p) > 1.0, xp.abs(p), xp.ones_like(p)) * (1e-6 if p.dtype == xp.float64 else 1e-3)
+    return (d.value(xp, p + h, t, **params) - d.value(xp, p - h, t, **params)) / (2 * h)
+
+
+def make_shortcut(name: str) -> Callable[..., Array]:
+    """``losslab.<name>(pred, target, **params, reduction=..., sample_weight=...)``."""
+    d = _REGISTRY[name]
+
+    def shortcut(
+        pred: Any,
+        target: Any,
+        *,
+        reduction: Reduction | None = None,
+        sample_weight: Any = None,
+        nan_policy: NanPolicy = "raise",
+        **params: Any,
+    ) -> Array:
+        return Loss(d, **params)(pred, target, reduction=reduction, sample_weight=sample_weight,
+                                 nan_policy=nan_policy)
+
+    shortcut.__name__ = name
+    shortcut.__qualname__ = name
+    shortcut.__doc__ = f"{d.summary}\n\n{d.plain}\n\nShortcut for ``losslab.get({d.name!r}, **params)(pred, target, ...)``."
+    return shortcut
+
+
+def user_loss(
+    name: str,
+    value: Callable[..., Array],
+    grad: Callable[..., Array] | None = None,
+    *,
+    task: Task = "regression",
+    kind: Kind = "elementwise",
+    aliases: Sequence[str] = (),
+    params: Mapping[str, Any] | None = None,
+    formula: str = "",
+    latex: str = "",
+    summary: str = "",
+    target_format: TargetFormat = "same",
+    replace: bool = False,
+) -> LossDefinition:
+    """Register a loss defined outside losslab; it then works wherever a built-in loss does.
+
+    ``value(xp, pred, target, **params)`` returns the loss of each element (``kind="elementwise"``, arrays of
+    shape (N, K)) or of each row (``kind="rows"``, (N, C) in, (N,) out); ``grad`` (same arguments) its derivative
+    with respect to ``pred``. Without ``grad``, elementwise losses get central finite differences.
+    ``xp`` is the array-API namespace of the caller's arrays, so one definition serves NumPy, PyTorch and Dask.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise LossInputError("register", "name", "a Python identifier such as 'my_loss'", repr(name))
+    declared = tuple(
+        Param(pname, default, "user parameter", type="float" if _is_number(default) else "any")
+        for pname, default in (params or {}).items()
+    )
+    definition = LossDefinition(
+        name=name,
+        task=task,
+        kind=kind,
+        value=value,
+        grad=grad,
+        latex=latex or formula,
+        plain=formula,
+        aliases=tuple(aliases),
+        params=declared,
+        summary=summary or "A user-defined loss.",
+        target_format=target_format,
+    )
+    return register(definition, replace=replace)

@@ -1,0 +1,269 @@
+"""Multi-class losses on rows of class scores: categorical / sparse cross-entropy, focal, and margin losses.
+
+``pred`` is (N, C) or (C,) for one example. Targets are one-hot or probability rows of the same shape, or integer
+labels (N,) for the sparse and margin losses; the machinery turns labels into one-hot rows before these functions
+run, so each function sees (N, C) float arrays and returns (N,) losses or (N, C) gradients.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._arrays import Array, Namespace
+from ._core import LossDefinition, Param, boolean, check_class_weight, convert_class_weight, number, register
+from ._stable import softmax_parts
+from .binary import PROBABILITY_EPS, focal_modulation
+
+
+def _smooth(target: Array, label_smoothing: float) -> Array:
+    if label_smoothing == 0.0:
+        return target
+    c = target.shape[1]
+    return target * (1.0 - label_smoothing) + label_smoothing / c
+
+
+def _clip_mask(xp: Namespace, p: Array, eps: float) -> tuple[Array, Array]:
+    pc = xp.clip(p, eps, 1.0 - eps)
+    return pc, xp.astype((p >= eps) & (p <= 1.0 - eps), p.dtype)
+
+
+# -------------------------------------------------------------------------------------------------- cross-entropy
+def cce_value(
+    xp: Namespace, pred: Array, target: Array, from_logits: bool, label_smoothing: float, eps: float, **_: Any
+) -> Array:
+    t = _smooth(target, label_smoothing)
+    if from_logits:
+        parts = softmax_parts(xp, pred)
+        # -log softmax_c = gap_c + log1p(s): no cancellation even for a row like [500, 0, 0]
+        return xp.sum(t * (parts.gap + parts.log1p_s), axis=1)
+    pc, _ = _clip_mask(xp, pred, eps)
+    return -xp.sum(t * xp.log(pc), axis=1)
+
+
+def cce_grad(
+    xp: Namespace, pred: Array, target: Array, from_logits: bool, label_smoothing: float, eps: float, **_: Any
+) -> Array:
+    t = _smooth(target, label_smoothing)
+    if from_logits:
+        parts = softmax_parts(xp, pred)
+        total = xp.sum(t, axis=1, keepdims=True)
+        # softmax * sum(t) - t, regrouped over (1 + s) so the true class's 1 - p keeps its precision
+        numer = parts.other * total + (parts.argmax_onehot * total - t) - t * parts.s
+        return numer / (1.0 + parts.s)
+    pc, inside = _clip_mask(xp, pred, eps)
+    return -(t / pc) * inside
+
+
+_FROM_LOGITS = Param("from_logits", False, "pred holds raw scores (logits) rather than probabilities",
+                     check=boolean, type="bool")
+_SMOOTHING = Param("label_smoothing", 0.0, "mix the target with the uniform distribution: t' = t (1 - ls) + ls / C",
+                   check=number(low=0.0, high=1.0, high_open=True), convert=float)
+_CLASS_WEIGHT = Param("class_weight", None, "weight of each class, applied to whole examples by their true class",
+                      check=check_class_weight, convert=convert_class_weight, type="weights")
+_EPS = Param("eps", PROBABILITY_EPS, "probabilities are clipped to [eps, 1 - eps]",
+             check=number(low=0.0, high=0.5, low_open=True, high_open=True), convert=float)
+
+
+def _probability_unless_logits(params: Any) -> Any:
+    return "real" if params["from_logits"] else "probability"
+
+
+_CE_LATEX = r"\ell_i = -\sum_c t'_{ic}\log p_{ic},\quad p = \mathrm{softmax}(z)\ \text{with logits}"
+
+register(LossDefinition(
+    name="categorical_cross_entropy",
+    aliases=("cce", "cross_entropy", "categorical_crossentropy"),
+    task="multiclass",
+    kind="rows",
+    params=(_FROM_LOGITS, _SMOOTHING, _CLASS_WEIGHT, _EPS),
+    value=cce_value,
+    grad=cce_grad,
+    latex=_CE_LATEX,
+    plain="l_i = -sum_c t_ic log p_ic (t: one-hot or probability rows; p = softmax(z) with logits)",
+    summary="Categorical cross-entropy: -log of the probability given to the true class (one-hot targets).",
+    equivalents={"pytorch": "torch.nn.CrossEntropyLoss (logits; probability targets)",
+                 "keras": "keras.losses.CategoricalCrossentropy", "sklearn": "sklearn.metrics.log_loss"},
+    reference="Shannon (1948); Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 6.2.2.3.",
+    pred_domain=_probability_unless_logits,
+    target_domain=lambda params: "probability",
+    builtin=True,
+))
+
+register(LossDefinition(
+    name="sparse_categorical_cross_entropy",
+    aliases=("sparse_cce", "sparse_categorical_crossentropy", "nll"),
+    task="multiclass",
+    kind="rows",
+    params=(_FROM_LOGITS, _SMOOTHING, _CLASS_WEIGHT, _EPS,
+            Param("ignore_index", None, "examples with this label are skipped (e.g. -100 for padding)",
+                  check=lambda x: None if x is None or (isinstance(x, int) and not isinstance(x, bool))
+                  else "None or an integer", type="int")),
+    value=cce_value,
+    grad=cce_grad,
+    latex=r"\ell_i = -\log p_{i, y_i}\quad(\text{with smoothing: } -\sum_c t'_{ic}\log p_{ic})",
+    plain="l_i = -log p_i[y_i] (y_i: integer label)",
+    summary="Sparse categorical cross-entropy: the same as categorical, with integer labels instead of one-hot.",
+    equivalents={"pytorch": "torch.nn.CrossEntropyLoss (logits) / torch.nn.NLLLoss (log-probabilities)",
+                 "keras": "keras.losses.SparseCategoricalCrossentropy", "sklearn": "sklearn.metrics.log_loss"},
+    reference="Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 6.2.2.3.",
+    target_format="labels",
+    pred_domain=_probability_unless_logits,
+    builtin=True,
+))
+
+
+# ---------------------------------------------------------------------------------------------------------- focal
+def categorical_focal_value(
+    xp: Namespace, pred: Array, target: Array, gamma: float, alpha: float, from_logits: bool
+) -> Array:
+    if from_logits:
+        parts = softmax_parts(xp, pred)
+        log_p = parts.log_prob()
+        q = parts.one_minus_prob(xp)
+    else:
+        pc, _ = _clip_mask(xp, pred, PROBABILITY_EPS)
+        log_p = xp.log(pc)
+        q = 1.0 - pc
+    m, _ = focal_modulation(xp, q, gamma)
+    return -alpha * xp.sum(target * m * log_p, axis=1)
+
+
+def categorical_focal_grad(
+    xp: Namespace, pred: Array, target: Array, gamma: float, alpha: float, from_logits: bool
+) -> Array:
+    if from_logits:
+        parts = softmax_parts(xp, pred)
+        log_p = parts.log_prob()
+        p = parts.prob()
+        q = parts.one_minus_prob(xp)
+        m, dm = focal_modulation(xp, q, gamma)
+        # u_c = p_c * dl/dp_c, finite even where p_c underflows; then the softmax chain rule u - p * sum(u)
+        u = -alpha * target * (m - dm * p * log_p)
+        return u - p * xp.sum(u, axis=1, keepdims=True)
+    pc, inside = _clip_mask(xp, pred, PROBABILITY_EPS)
+    q = 1.0 - pc
+    m, dm = focal_modulation(xp, q, gamma)
+    return -alpha * target * (m / pc - dm * xp.log(pc)) * inside
+
+
+register(LossDefinition(
+    name="categorical_focal",
+    aliases=("categorical_focal_loss", "softmax_focal"),
+    task="multiclass",
+    kind="rows",
+    params=(
+        Param("gamma", 2.0, "focusing strength: how much easy, well-classified examples are down-weighted",
+              check=number(low=0.0), convert=float),
+        Param("alpha", 0.25, "overall weight of the loss", check=number(low=0.0, low_open=True), convert=float),
+        _FROM_LOGITS,
+    ),
+    value=categorical_focal_value,
+    grad=categorical_focal_grad,
+    latex=r"\ell_i = -\alpha\sum_c t_{ic}(1 - p_{ic})^{\gamma}\log p_{ic}",
+    plain="l_i = -alpha sum_c t_ic (1 - p_ic)^gamma log p_ic",
+    summary="Categorical focal loss: cross-entropy that fades for classes the model already predicts well.",
+    equivalents={"pytorch": "-", "keras": "keras.losses.CategoricalFocalCrossentropy (renormalizes rows; we do not)",
+                 "sklearn": "-"},
+    reference="Lin et al., Focal Loss for Dense Object Detection (ICCV 2017).",
+    pred_domain=_probability_unless_logits,
+    target_domain=lambda params: "probability",
+    builtin=True,
+))
+
+
+# --------------------------------------------------------------------------------------------------- margin losses
+def _true_class(xp: Namespace, target: Array) -> Array:
+    """One-hot of each row's true class (the arg-max of a one-hot or probability target row)."""
+    n, c = target.shape
+    y = xp.argmax(target, axis=1)
+    return xp.astype(xp.reshape(y, (n, 1)) == xp.reshape(xp.arange(c, dtype=y.dtype), (1, c)), target.dtype)
+
+
+def _best_wrong(xp: Namespace, pred: Array, true: Array) -> tuple[Array, Array]:
+    """(the highest score among the wrong classes, one-hot of where it is)."""
+    n, c = pred.shape
+    masked = xp.where(true > 0, xp.full_like(pred, -xp.inf), pred)
+    j = xp.argmax(masked, axis=1)
+    onehot = xp.astype(xp.reshape(j, (n, 1)) == xp.reshape(xp.arange(c, dtype=j.dtype), (1, c)), pred.dtype)
+    return xp.max(masked, axis=1), onehot
+
+
+def categorical_hinge_value(xp: Namespace, pred: Array, target: Array) -> Array:
+    true = _true_class(xp, target)
+    if pred.shape[1] == 1:
+        return xp.zeros((pred.shape[0],), dtype=pred.dtype)
+    neg, _ = _best_wrong(xp, pred, true)
+    pos = xp.sum(true * pred, axis=1)
+    return xp.clip(1.0 + neg - pos, 0.0, None)
+
+
+def categorical_hinge_grad(xp: Namespace, pred: Array, target: Array) -> Array:
+    true = _true_class(xp, target)
+    if pred.shape[1] == 1:
+        return xp.zeros_like(pred)
+    neg, wrong = _best_wrong(xp, pred, true)
+    pos = xp.sum(true * pred, axis=1)
+    active = xp.astype(1.0 + neg - pos > 0, pred.dtype)
+    return (wrong - true) * xp.reshape(active, (-1, 1))
+
+
+register(LossDefinition(
+    name="categorical_hinge",
+    aliases=("crammer_singer",),
+    task="multiclass",
+    kind="rows",
+    value=categorical_hinge_value,
+    grad=categorical_hinge_grad,
+    latex=r"\ell_i = \max\big(0,\ 1 + \max_{j \ne y_i} p_{ij} - p_{i y_i}\big)",
+    plain="l_i = max(0, 1 + max_{j != y} p_ij - p_iy)",
+    summary="Categorical hinge: the true class must beat the best wrong class by a margin of 1.",
+    equivalents={"pytorch": "-",
+                 "keras": "keras.losses.CategoricalHinge (takes max((1 - t) p), which differs when all wrong "
+                          "scores are negative)",
+                 "sklearn": "sklearn.metrics.hinge_loss (multi-class)"},
+    reference="Crammer & Singer, On the Algorithmic Implementation of Multiclass Kernel-based Vector Machines (2001).",
+    target_format="labels_or_same",
+    target_domain=lambda params: "probability",
+    builtin=True,
+))
+
+
+def multi_margin_value(xp: Namespace, pred: Array, target: Array, margin: float, p: int) -> Array:
+    true = _true_class(xp, target)
+    c = pred.shape[1]
+    score_true = xp.sum(true * pred, axis=1, keepdims=True)
+    h = xp.where(true > 0, xp.zeros_like(pred), xp.clip(margin - score_true + pred, 0.0, None))
+    return xp.sum(h if p == 1 else h * h, axis=1) / c
+
+
+def multi_margin_grad(xp: Namespace, pred: Array, target: Array, margin: float, p: int) -> Array:
+    true = _true_class(xp, target)
+    c = pred.shape[1]
+    score_true = xp.sum(true * pred, axis=1, keepdims=True)
+    h = xp.where(true > 0, xp.zeros_like(pred), xp.clip(margin - score_true + pred, 0.0, None))
+    d = (xp.astype(h > 0, pred.dtype) if p == 1 else 2.0 * h) / c
+    return d - true * xp.sum(d, axis=1, keepdims=True)
+
+
+register(LossDefinition(
+    name="multi_margin",
+    aliases=("multi_class_hinge", "weston_watkins"),
+    task="multiclass",
+    kind="rows",
+    params=(
+        Param("margin", 1.0, "how far the true class must lead each wrong class", check=number(low=0.0,
+              low_open=True), convert=float),
+        Param("p", 1, "1 for the hinge, 2 for the squared hinge on each wrong class",
+              check=lambda x: None if x in (1, 2) and not isinstance(x, bool) else "1 or 2", convert=int, type="int"),
+    ),
+    value=multi_margin_value,
+    grad=multi_margin_grad,
+    latex=r"\ell_i = \frac{1}{C}\sum_{j \ne y_i}\max\big(0,\ m - p_{i y_i} + p_{ij}\big)^{P}",
+    plain="l_i = sum_{j != y} max(0, margin - p_iy + p_ij)^p / C",
+    summary="Multi-class margin loss: every wrong class that comes within the margin of the true one adds a cost.",
+    equivalents={"pytorch": "torch.nn.MultiMarginLoss(p=..., margin=...)", "keras": "-", "sklearn": "-"},
+    reference="Weston & Watkins, Support Vector Machines for Multi-Class Pattern Recognition (ESANN 1999).",
+    target_format="labels_or_same",
+    target_domain=lambda params: "probability",
+    builtin=True,
+))

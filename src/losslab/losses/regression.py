@@ -1,0 +1,335 @@
+"""Regression losses: how far a predicted number lies from the true one.
+
+Every function here receives ``(N, K)`` arrays (N examples of K elements; the catalog's machinery does the layout)
+and returns the loss of each element, or its derivative with respect to the prediction. Per-example losses are the
+mean over an example's elements (Keras convention), the sum for ``sse``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ._arrays import Array, Namespace
+from ._core import LossDefinition, Param, number, register
+
+_LOG2 = math.log(2.0)
+
+
+# ------------------------------------------------------------------------------------------------ squared error
+def squared_error(xp: Namespace, pred: Array, target: Array) -> Array:
+    r"""(p - t)^2."""
+    e = pred - target
+    return e * e
+
+
+def squared_error_grad(xp: Namespace, pred: Array, target: Array) -> Array:
+    return 2.0 * (pred - target)
+
+
+register(LossDefinition(
+    name="mse",
+    aliases=("mean_squared_error", "l2"),
+    task="regression",
+    kind="elementwise",
+    value=squared_error,
+    grad=squared_error_grad,
+    latex=r"\ell_i = \frac{1}{K}\sum_{k}(p_{ik} - t_{ik})^2",
+    plain="l_i = mean_k (p_ik - t_ik)^2",
+    summary="Mean squared error: the average of the squared differences.",
+    equivalents={"pytorch": "torch.nn.MSELoss", "keras": "keras.losses.MeanSquaredError",
+                 "sklearn": "sklearn.metrics.mean_squared_error"},
+    reference="Gauss (1809); Hastie, Tibshirani & Friedman, The Elements of Statistical Learning, sec. 2.4.",
+    builtin=True,
+))
+
+register(LossDefinition(
+    name="sse",
+    aliases=("sum_squared_error",),
+    task="regression",
+    kind="elementwise",
+    value=squared_error,
+    grad=squared_error_grad,
+    latex=r"\ell_i = \sum_{k}(p_{ik} - t_{ik})^2,\quad L = \sum_i \ell_i",
+    plain="l_i = sum_k (p_ik - t_ik)^2 ; cost = sum_i l_i (no 1/2 factor)",
+    summary="Sum of squared errors: the squared differences added up, with no averaging.",
+    equivalents={"pytorch": "torch.nn.MSELoss(reduction='sum')", "keras": "-",
+                 "sklearn": "sklearn.metrics.mean_squared_error(...) * n"},
+    reference="Bishop, Pattern Recognition and Machine Learning, eq. 1.2 (there with a factor 1/2).",
+    default_reduction="sum",
+    element_reduce="sum",
+    builtin=True,
+))
+
+
+def _rmse_grad(xp: Namespace, pred: Array, target: Array) -> Array:
+    return 2.0 * (pred - target)
+
+
+register(LossDefinition(
+    name="rmse",
+    aliases=("root_mean_squared_error",),
+    task="regression",
+    kind="elementwise",
+    value=squared_error,
+    grad=_rmse_grad,
+    latex=r"L = \sqrt{\frac{\sum_i w_i \ell_i^{\mathrm{mse}}}{\sum_i w_i}}",
+    plain="cost = sqrt( weighted mean of the per-example mse )",
+    summary="Root mean squared error: the square root of the MSE, in the units of the target.",
+    equivalents={"pytorch": "torch.sqrt(torch.nn.MSELoss()(p, t))", "keras": "keras.metrics.RootMeanSquaredError",
+                 "sklearn": "sklearn.metrics.root_mean_squared_error"},
+    reference="Hyndman & Koehler, Another look at measures of forecast accuracy (2006).",
+    reductions=("mean",),
+    finalize="sqrt",
+    builtin=True,
+))
+
+
+# ----------------------------------------------------------------------------------------------- absolute error
+def absolute_error(xp: Namespace, pred: Array, target: Array) -> Array:
+    return xp.abs(pred - target)
+
+
+def absolute_error_grad(xp: Namespace, pred: Array, target: Array) -> Array:
+    # sign(0) = 0: at a perfect prediction we take the subgradient 0, as torch's autograd does for abs.
+    return xp.sign(pred - target)
+
+
+register(LossDefinition(
+    name="mae",
+    aliases=("mean_absolute_error", "l1"),
+    task="regression",
+    kind="elementwise",
+    value=absolute_error,
+    grad=absolute_error_grad,
+    latex=r"\ell_i = \frac{1}{K}\sum_{k}\lvert p_{ik} - t_{ik}\rvert",
+    plain="l_i = mean_k |p_ik - t_ik|",
+    summary="Mean absolute error: the average size of the differences, ignoring their sign.",
+    equivalents={"pytorch": "torch.nn.L1Loss", "keras": "keras.losses.MeanAbsoluteError",
+                 "sklearn": "sklearn.metrics.mean_absolute_error"},
+    reference="Laplace (1774); Koenker, Quantile Regression (2005), ch. 1.",
+    builtin=True,
+))
+
+
+# --------------------------------------------------------------------------------------------- huber, smooth L1
+def huber_value(xp: Namespace, pred: Array, target: Array, delta: float) -> Array:
+    a = xp.abs(pred - target)
+    return xp.where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta))
+
+
+def huber_grad(xp: Namespace, pred: Array, target: Array, delta: float) -> Array:
+    return xp.clip(pred - target, -delta, delta)
+
+
+register(LossDefinition(
+    name="huber",
+    task="regression",
+    kind="elementwise",
+    params=(Param("delta", 1.0, "where the loss turns from quadratic to linear (in units of the target)",
+                  check=number(low=0.0, low_open=True), convert=float),),
+    value=huber_value,
+    grad=huber_grad,
+    latex=r"\ell(e) = \begin{cases}\tfrac12 e^2 & |e| \le \delta\\ \delta(|e| - \tfrac12\delta) & |e| > \delta\end{cases},"
+          r"\quad e = p - t",
+    plain="l(e) = 0.5 e^2 if |e| <= delta, else delta (|e| - delta/2); e = p - t",
+    summary="Huber loss: squared error for small errors, absolute error for large ones.",
+    equivalents={"pytorch": "torch.nn.HuberLoss(delta=...)", "keras": "keras.losses.Huber(delta=...)",
+                 "sklearn": "sklearn.linear_model.HuberRegressor (as its objective)"},
+    reference="Huber, Robust Estimation of a Location Parameter, Ann. Math. Statist. 35 (1964).",
+    builtin=True,
+))
+
+
+def smooth_l1_value(xp: Namespace, pred: Array, target: Array, beta: float) -> Array:
+    a = xp.abs(pred - target)
+    if beta == 0.0:
+        return a
+    return xp.where(a < beta, (0.5 / beta) * a * a, a - 0.5 * beta)
+
+
+def smooth_l1_grad(xp: Namespace, pred: Array, target: Array, beta: float) -> Array:
+    e = pred - target
+    if beta == 0.0:
+        return xp.sign(e)
+    return xp.clip(e * (1.0 / beta), -1.0, 1.0)
+
+
+register(LossDefinition(
+    name="smooth_l1",
+    task="regression",
+    kind="elementwise",
+    params=(Param("beta", 1.0, "width of the quadratic zone; 0 gives plain L1",
+                  check=number(low=0.0), convert=float),),
+    value=smooth_l1_value,
+    grad=smooth_l1_grad,
+    latex=r"\ell(e) = \begin{cases}\tfrac{1}{2\beta} e^2 & |e| < \beta\\ |e| - \tfrac12\beta & |e| \ge \beta\end{cases}",
+    plain="l(e) = 0.5 e^2 / beta if |e| < beta, else |e| - beta/2  (= huber(delta=beta) / beta)",
+    summary="Smooth L1: Huber loss divided by its threshold, so the linear part has slope 1.",
+    equivalents={"pytorch": "torch.nn.SmoothL1Loss(beta=...)", "keras": "-", "sklearn": "-"},
+    reference="Girshick, Fast R-CNN (2015), eq. 3.",
+    builtin=True,
+))
+
+
+# ------------------------------------------------------------------------------------------------------ log-cosh
+def log_cosh_value(xp: Namespace, pred: Array, target: Array) -> Array:
+    a = xp.abs(pred - target)
+    # Two exact forms, each used where it does not cancel: for small |e|, log cosh e = log1p(2 sinh^2(e/2))
+    # keeps full relative precision down to e ~ 1e-150; for large |e|, |e| + log1p(exp(-2|e|)) - log 2 never
+    # overflows (cosh does, past |e| ~ 710).
+    small = a < 1.0
+    a_small = xp.where(small, a, xp.zeros_like(a))
+    s = xp.sinh(0.5 * a_small)
+    near = xp.log1p(2.0 * s * s)
+    far = a + xp.log1p(xp.exp(-2.0 * a)) - _LOG2
+    return xp.where(small, near, far)
+
+
+def log_cosh_grad(xp: Namespace, pred: Array, target: Array) -> Array:
+    return xp.tanh(pred - target)
+
+
+register(LossDefinition(
+    name="log_cosh",
+    aliases=("logcosh",),
+    task="regression",
+    kind="elementwise",
+    value=log_cosh_value,
+    grad=log_cosh_grad,
+    latex=r"\ell(e) = \log\cosh(e),\quad e = p - t",
+    plain="l(e) = log(cosh(p - t)); about e^2/2 for small e, |e| - log 2 for large e",
+    summary="Log-cosh: smooth everywhere, quadratic near zero and linear far away.",
+    equivalents={"pytorch": "-", "keras": "keras.losses.LogCosh", "sklearn": "-"},
+    reference="Chen et al., Log hyperbolic cosine loss improves variational auto-encoder (2019).",
+    builtin=True,
+))
+
+
+# ------------------------------------------------------------------------------------------------------ quantile
+def pinball_value(xp: Namespace, pred: Array, target: Array, q: float) -> Array:
+    d = target - pred
+    return xp.maximum(q * d, (q - 1.0) * d)
+
+
+def pinball_grad(xp: Namespace, pred: Array, target: Array, q: float) -> Array:
+    d = target - pred
+    zero = xp.zeros_like(d)
+    # under-prediction (t > p) costs q per unit, over-prediction (1 - q); at d = 0 the subgradient 0
+    return xp.where(d > 0, zero - q, xp.where(d < 0, zero + (1.0 - q), zero))
+
+
+register(LossDefinition(
+    name="quantile",
+    aliases=("pinball",),
+    task="regression",
+    kind="elementwise",
+    params=(Param("q", 0.5, "the quantile to predict; under-prediction costs q, over-prediction 1 - q",
+                  check=number(low=0.0, high=1.0, low_open=True, high_open=True), convert=float),),
+    value=pinball_value,
+    grad=pinball_grad,
+    latex=r"\ell = \max\big(q\,(t - p),\ (q - 1)(t - p)\big)",
+    plain="l = max(q (t - p), (q - 1)(t - p))",
+    summary="Quantile (pinball) loss: asymmetric absolute error whose minimizer is the q-th quantile.",
+    equivalents={"pytorch": "-", "keras": "-", "sklearn": "sklearn.metrics.mean_pinball_loss(alpha=q)"},
+    reference="Koenker & Bassett, Regression Quantiles, Econometrica 46 (1978).",
+    builtin=True,
+))
+
+
+# ---------------------------------------------------------------------------------------------------------- msle
+def msle_value(xp: Namespace, pred: Array, target: Array) -> Array:
+    d = xp.log1p(pred) - xp.log1p(target)
+    return d * d
+
+
+def msle_grad(xp: Namespace, pred: Array, target: Array) -> Array:
+    return 2.0 * (xp.log1p(pred) - xp.log1p(target)) / (1.0 + pred)
+
+
+register(LossDefinition(
+    name="msle",
+    aliases=("mean_squared_logarithmic_error",),
+    task="regression",
+    kind="elementwise",
+    value=msle_value,
+    grad=msle_grad,
+    latex=r"\ell_i = \frac{1}{K}\sum_k\big(\log(1 + p_{ik}) - \log(1 + t_{ik})\big)^2",
+    plain="l_i = mean_k (log1p(p) - log1p(t))^2",
+    summary="Mean squared logarithmic error: squared error of log(1 + x), i.e. on relative differences.",
+    equivalents={"pytorch": "-", "keras": "keras.losses.MeanSquaredLogarithmicError (clips inputs below 0)",
+                 "sklearn": "sklearn.metrics.mean_squared_log_error"},
+    reference="Common in forecasting of counts and prices; see sklearn's mean_squared_log_error.",
+    pred_domain=lambda params: "above_minus_one",
+    target_domain=lambda params: "above_minus_one",
+    builtin=True,
+))
+
+
+# ---------------------------------------------------------------------------------------------------------- mape
+def mape_value(xp: Namespace, pred: Array, target: Array, eps: float) -> Array:
+    return 100.0 * xp.abs(target - pred) / xp.clip(xp.abs(target), eps, None)
+
+
+def mape_grad(xp: Namespace, pred: Array, target: Array, eps: float) -> Array:
+    return 100.0 * xp.sign(pred - target) / xp.clip(xp.abs(target), eps, None)
+
+
+register(LossDefinition(
+    name="mape",
+    aliases=("mean_absolute_percentage_error",),
+    task="regression",
+    kind="elementwise",
+    params=(Param("eps", 1e-7, "floor for |target| in the denominator", check=number(low=0.0, low_open=True),
+                  convert=float),),
+    value=mape_value,
+    grad=mape_grad,
+    latex=r"\ell = 100\,\frac{|t - p|}{\max(|t|, \varepsilon)}",
+    plain="l = 100 |t - p| / max(|t|, eps)   (percent)",
+    summary="Mean absolute percentage error: the error as a percentage of the true value.",
+    equivalents={"pytorch": "-", "keras": "keras.losses.MeanAbsolutePercentageError",
+                 "sklearn": "sklearn.metrics.mean_absolute_percentage_error (a fraction, not percent)"},
+    reference="Hyndman & Koehler (2006), sec. 3.3.",
+    builtin=True,
+))
+
+
+# ------------------------------------------------------------------------------------------------------- poisson
+def poisson_value(xp: Namespace, pred: Array, target: Array, log_input: bool, eps: float) -> Array:
+    if log_input:
+        return xp.exp(pred) - target * pred
+    return pred - target * xp.log(pred + eps)
+
+
+def poisson_grad(xp: Namespace, pred: Array, target: Array, log_input: bool, eps: float) -> Array:
+    if log_input:
+        return xp.exp(pred) - target
+    return 1.0 - target / (pred + eps)
+
+
+def _bool(x: object) -> str | None:
+    return None if isinstance(x, bool) else "True or False"
+
+
+register(LossDefinition(
+    name="poisson",
+    aliases=("poisson_nll",),
+    task="regression",
+    kind="elementwise",
+    params=(
+        Param("log_input", False, "pred is the log of the rate (then exp(p) - t p)", check=_bool, type="bool"),
+        Param("eps", 1e-8, "added inside the log when log_input is False", check=number(low=0.0, low_open=True),
+              convert=float),
+    ),
+    value=poisson_value,
+    grad=poisson_grad,
+    latex=r"\ell = p - t\log(p + \varepsilon)\quad\text{or, with log input,}\quad e^{p} - t\,p",
+    plain="l = p - t log(p + eps); with log_input: exp(p) - t p  (negative log-likelihood up to log t!)",
+    summary="Poisson negative log-likelihood: for counts, whose spread grows with their mean.",
+    equivalents={"pytorch": "torch.nn.PoissonNLLLoss(log_input=..., full=False)", "keras": "keras.losses.Poisson",
+                 "sklearn": "sklearn.metrics.mean_poisson_deviance (deviance: differs by terms in t only)"},
+    reference="McCullagh & Nelder, Generalized Linear Models (1989), ch. 6.",
+    pred_domain=lambda params: "real" if params["log_input"] else "nonnegative",
+    target_domain=lambda params: "nonnegative",
+    pred_hint="a Poisson rate cannot be negative; if these are log-rates, pass log_input=True",
+    builtin=True,
+))
