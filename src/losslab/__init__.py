@@ -20,12 +20,24 @@ from .losses import user_loss as register
 
 __version__ = "0.1.0"
 
+def explain(loss: str | Loss, pred: Any, target: Any, lang: str | None = "en", **kwargs: Any) -> Any:
+    """``loss`` computed step by step on ``pred`` and ``target``, with texts in ``lang`` ("en" or "ja").
+
+    See :func:`losslab.explain.explain`; ``kwargs`` are the call's (reduction, sample_weight, nan_policy,
+    max_rows) and the loss's parameters.
+    """
+    from .explain import explain as _explain
+
+    return _explain(loss, pred, target, lang=lang, **kwargs)
+
+
 __all__ = [
     "Loss",
     "LossDefinition",
     "LossInputError",
     "LossInputWarning",
     "catalog",
+    "explain",
     "get",
     "register",
     "unregister",

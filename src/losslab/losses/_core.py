@@ -377,8 +377,9 @@ class Loss:
         Under ``reduction="none"`` each example's row holds the derivative of that example's own weighted loss
         (which is the gradient of the sum). ``out`` (NumPy only) receives the result without a new allocation.
         """
-        _, g = self._run(pred, target, reduction, sample_weight, nan_policy, want_value=False, want_grad=True)
-        return self._write_out(g, out)
+        _, g = self._run(pred, target, reduction, sample_weight, nan_policy, want_value=False, want_grad=True,
+                         out=out)
+        return g if g is out else self._write_out(g, out)
 
     def value_and_grad(
         self,
@@ -390,8 +391,39 @@ class Loss:
         out: Any = None,
     ) -> tuple[Array, Array]:
         """Both the value and the gradient, validating the input once."""
-        value, g = self._run(pred, target, reduction, sample_weight, nan_policy, want_value=True, want_grad=True)
-        return value, self._write_out(g, out)
+        value, g = self._run(pred, target, reduction, sample_weight, nan_policy, want_value=True, want_grad=True,
+                             out=out)
+        return value, (g if g is out else self._write_out(g, out))
+
+    def explain(self, pred: Any, target: Any, lang: str | None = "en", **call_kwargs: Any) -> Any:
+        """This loss computed step by step on ``pred`` and ``target``, with its texts in ``lang`` ("en"/"ja").
+
+        Returns a :class:`losslab.explain.Explanation`; ``call_kwargs`` are those of the call (``reduction``,
+        ``sample_weight``, ``nan_policy``) plus ``max_rows`` for large inputs.
+        """
+        from ..explain import explain
+
+        return explain(self, pred, target, lang=lang, **call_kwargs)
+
+    def prepare(self, pred: Any, target: Any, nan_policy: NanPolicy = "raise") -> Batch:
+        """Validate the input and lay it out as the loss sees it: (N, K) elements or (N, C) rows, labels one-hot.
+
+        The explanations and the trainer use this to show exactly what the loss computes on.
+        """
+        return self._layout(pred, target, nan_policy)
+
+    def example_weights(
+        self, pred: Any, target: Any, sample_weight: Any = None, nan_policy: NanPolicy = "raise"
+    ) -> Array:
+        """The effective weight w_i of every example: sample_weight * class_weight[y_i], 0 if ignored or omitted."""
+        batch = self._layout(pred, target, nan_policy)
+        xp = batch.xp
+        w = self._weights(batch, sample_weight, nan_policy)
+        if w is None:
+            w = xp.ones((batch.n,), dtype=batch.pred.dtype)
+        if batch.keep is not None:
+            w = xp.where(batch.keep, w, xp.zeros_like(w))
+        return w
 
     def _write_out(self, g: Array, out: Any) -> Array:
         if out is None:
@@ -416,6 +448,7 @@ class Loss:
         *,
         want_value: bool,
         want_grad: bool,
+        out: Any = None,
     ) -> tuple[Array | None, Array | None]:
         d = self.definition
         reduction = d.default_reduction if reduction is None else reduction
@@ -426,6 +459,22 @@ class Loss:
             )
         if nan_policy not in NAN_POLICIES:
             raise LossInputError(d.name, "nan_policy", "one of 'raise', 'propagate', 'omit'", repr(nan_policy))
+        if (
+            nan_policy == "raise"
+            and type(pred) is np.ndarray
+            and type(target) is np.ndarray
+            and (sample_weight is None or type(sample_weight) is np.ndarray)
+        ):
+            # NumPy fast path (losslab.losses._fast): cache-blocked kernels with deferred validation. It answers
+            # NotImplemented whenever it is unsure (odd shapes or dtypes, a non-finite result, a value out of
+            # range), and the generic path below then computes the same numbers or raises the proper error.
+            from ._fast import FAST
+
+            kernel = FAST.get(d.name)
+            if kernel is not None:
+                result = kernel(self, pred, target, reduction, sample_weight, want_value, want_grad, out)
+                if result is not NotImplemented:
+                    return result
         batch = self._layout(pred, target, nan_policy)
         xp = batch.xp
         weights = self._weights(batch, sample_weight, nan_policy)
@@ -512,7 +561,9 @@ class Loss:
             t2 = to_float(xp, xp.reshape(t, (n, c)), dtype)
             labels = xp.argmax(t2, axis=1) if "class_weight" in self.params else None
             return Batch(xp, p2, t2, pred_shape, n, labels=labels)
-        # integer labels, one per example
+        # integer labels, one per example (one example may carry its label as a scalar or as [label])
+        if one_example and tuple(t.shape) == (1,):
+            t = xp.reshape(t, ())
         if tuple(t.shape) != labels_shape:
             hint = None
             if tuple(t.shape) == tuple(p.shape):

@@ -1,0 +1,285 @@
+"""The `losslab` command line (Typer + Rich): list, show, compute, explain, score.
+
+Every command reads the catalog and the explanation texts; nothing about a loss is written here. Errors are one
+friendly line on stderr and exit code 2; `--json` prints stable, documented data for scripts (see docs/cli.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..errors import LossInputError
+from ..explain import texts as T
+from ..losses import TASKS, catalog, definition
+from ._inputs import UsageError, detect_lang, make_loss, parse_values
+
+app = typer.Typer(
+    name="losslab",
+    help="losslab: loss functions you can see, check and compare.\n\n"
+    "Prediction first, target second (as in PyTorch). Try: losslab explain mse --pred 1,2,4 --target 1,2,3",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def friendly(fn: F) -> F:
+    """Turn losslab's input errors into one readable line and exit code 2 (never a traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LossInputError as exc:
+            _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+            raise typer.Exit(2) from None
+        except UsageError as exc:
+            _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, tuple):
+        return list(x)
+    if hasattr(x, "items"):
+        return dict(x.items())
+    raise TypeError(type(x).__name__)
+
+
+LangOpt = Annotated[str | None, typer.Option("--lang", help="en or ja (default: from LANG, else en).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", help="A loss parameter, NAME=VALUE (repeatable).")]
+PredOpt = Annotated[str, typer.Option("--pred", help="Predictions: 0.1,0.7 | rows 0.7,0.2,0.1;0.2,0.5,0.3 | a.npy | "
+                                       "data.csv:col[,col...] | data.parquet:col")]
+TargetOpt = Annotated[str, typer.Option("--target", help="Targets, in the same forms as --pred.")]
+ReductionOpt = Annotated[str | None, typer.Option("--reduction", "-r", help="mean, sum or none (default: the loss's).")]
+WeightsOpt = Annotated[str | None, typer.Option("--weights", "-w", help="One non-negative weight per example.")]
+
+
+# -------------------------------------------------------------------------------------------------------- list
+@app.command("list")
+@friendly
+def list_losses(
+    task: Annotated[str | None, typer.Option("--task", help="regression, binary, multiclass or distribution.")] = None,
+    lang: LangOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List every loss in the catalog."""
+    lang = T.normalize_lang(detect_lang(lang))
+    if task is not None and task not in TASKS:
+        raise UsageError(f"--task must be one of {', '.join(TASKS)}, not {task!r}")
+    entries = catalog(task)
+    if as_json:
+        _print_json([{**e, "title": T.loss_text(e["name"], lang)["title"]} for e in entries])
+        return
+    table = Table(title="losslab", header_style="bold")
+    table.add_column(T.ui("name", lang), no_wrap=True)
+    table.add_column(T.ui("title", lang) if "title" in T.UI_KEYS else "", overflow="fold")
+    table.add_column(T.ui("task", lang), no_wrap=True)
+    table.add_column(T.ui("params", lang), overflow="fold")
+    for e in entries:
+        text = T.loss_text(e["name"], lang)
+        params = ", ".join(f"{p['name']}={p['default']}" for p in e["params"])
+        table.add_row(f"[bold]{e['name']}[/]", escape(text["title"]), T.ui(e["task"], lang), escape(params))
+    _out().print(table)
+
+
+# -------------------------------------------------------------------------------------------------------- show
+@app.command()
+@friendly
+def show(
+    name: Annotated[str, typer.Argument(help="A loss name or alias, e.g. mse, huber, bce.")],
+    lang: LangOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a loss: formula, idea, when to use it, parameters, and its PyTorch / Keras / scikit-learn names."""
+    lang = T.normalize_lang(detect_lang(lang))
+    d = definition(name)
+    info = d.info()
+    text = T.loss_text(d.name, lang)
+    if as_json:
+        _print_json({**info, "lang": lang, "text": text, "related": T.related(d.name)})
+        return
+    out = _out()
+    out.print(f"[bold]{escape(text['title'])}[/] ([cyan]{d.name}[/])"
+              + (f"  aliases: {', '.join(d.aliases)}" if d.aliases else ""))
+    out.print(text["idea"], markup=False)
+    out.print(f"\n[bold]{T.ui('formula', lang)}[/]: {escape(d.plain)}")
+    out.print(f"  LaTeX: {d.latex}", markup=False)
+    for key in ("how", "when_to_use", "avoid_when", "outliers", "gradient", "pitfall"):
+        out.print(f"\n[bold]{T.ui(key, lang)}[/]: {escape(text[key])}")
+    if d.params:
+        table = Table(title=T.ui("params", lang), header_style="bold")
+        for key in ("name", "default", "description"):
+            table.add_column(T.ui(key, lang))
+        for p in d.params:
+            table.add_row(p.name, escape(repr(p.default)), escape(text.get("params", {}).get(p.name, p.doc)))
+        out.print(table)
+    table = Table(title=T.ui("equivalents", lang), header_style="bold")
+    table.add_column("library")
+    table.add_column("")
+    for lib, eq in d.equivalents.items():
+        table.add_row(lib, escape(eq))
+    out.print(table)
+    related = T.related(d.name)
+    if related:
+        out.print(f"{T.ui('related', lang)}: {', '.join(related)}")
+
+
+# ----------------------------------------------------------------------------------------------------- compute
+@app.command()
+@friendly
+def compute(
+    name: Annotated[str, typer.Argument(help="A loss name or alias.")],
+    pred: PredOpt,
+    target: TargetOpt,
+    param: ParamOpt = None,
+    reduction: ReductionOpt = None,
+    weights: WeightsOpt = None,
+    grad: Annotated[bool, typer.Option("--grad", help="Also print d(loss)/d(pred).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compute a loss (and optionally its gradient) on numbers you give."""
+    loss = make_loss(name, param or [])
+    p = parse_values(pred, "pred")
+    t = parse_values(target, "target")
+    w = parse_values(weights, "weights") if weights else None
+    red = reduction or loss.definition.default_reduction
+    value = loss(p, t, reduction=red, sample_weight=w)  # type: ignore[arg-type]
+    g = loss.grad(p, t, reduction=red, sample_weight=w) if grad else None  # type: ignore[arg-type]
+    if as_json:
+        _print_json({"loss": loss.name, "params": dict(loss.params), "reduction": red,
+                     "value": np.asarray(value).tolist(), "grad": None if g is None else np.asarray(g).tolist()})
+        return
+    out = _out()
+    shown = np.array2string(np.asarray(value), precision=10) if red == "none" else repr(float(value))
+    out.print(f"{escape(repr(loss))} \\[{red}] = [bold green]{escape(shown)}[/]")
+    if g is not None:
+        out.print(f"grad = {np.array2string(np.asarray(g), precision=8)}")
+
+
+# ----------------------------------------------------------------------------------------------------- explain
+@app.command()
+@friendly
+def explain(
+    name: Annotated[str, typer.Argument(help="A loss name or alias.")],
+    pred: PredOpt,
+    target: TargetOpt,
+    param: ParamOpt = None,
+    reduction: ReductionOpt = None,
+    weights: WeightsOpt = None,
+    lang: LangOpt = None,
+    output_format: Annotated[str, typer.Option("--format", help="rich, text, markdown or html.")] = "rich",
+    max_rows: Annotated[int, typer.Option("--max-rows", help="Rows to show for large inputs.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Explain a loss step by step on your numbers: the table of intermediate values, then the value."""
+    from ..explain import explain as run_explain
+
+    loss = make_loss(name, param or [])
+    p = parse_values(pred, "pred")
+    t = parse_values(target, "target")
+    w = parse_values(weights, "weights") if weights else None
+    e = run_explain(loss, p, t, lang=detect_lang(lang), reduction=reduction,  # type: ignore[arg-type]
+                    sample_weight=w, max_rows=max_rows)
+    if as_json:
+        sys.stdout.write(e.to_json() + "\n")
+    elif output_format == "rich":
+        Console(highlight=False).print(e)
+    elif output_format in {"text", "markdown", "html"}:
+        sys.stdout.write({"text": e.to_text, "markdown": e.to_markdown, "html": e.to_html}[output_format]() + "\n")
+    else:
+        raise UsageError(f"--format must be rich, text, markdown or html, not {output_format!r}")
+
+
+# ------------------------------------------------------------------------------------------------------- score
+@app.command()
+@friendly
+def score(
+    files: Annotated[list[str], typer.Argument(help="CSV or Parquet files, directories of them, or globs.")],
+    pred: Annotated[str, typer.Option("--pred", help="Prediction column(s); several for class probabilities.")],
+    target: Annotated[str, typer.Option("--target", help="Target column(s).")],
+    loss: Annotated[str, typer.Option("--loss", "-l", help="Losses to compute, comma-separated.")] = "mse,mae",
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="LOSS.NAME=VALUE, e.g. huber.delta=2.")]
+    = None,
+    by: Annotated[str | None, typer.Option("--by", help="Also score each group of this column.")] = None,
+    weight: Annotated[str | None, typer.Option("--weight", help="Column of sample weights.")] = None,
+    batch_rows: Annotated[int, typer.Option("--batch-rows", help="Rows per streamed batch (Parquet).")] = 1 << 20,
+    lang: LangOpt = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Score a file of predictions with several losses in one streaming pass (bounded memory)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ._score import expand_paths
+    from ._score import score as run_score
+
+    lang = T.normalize_lang(detect_lang(lang))
+    losses = [make_loss(n.strip(), param or [], qualified=True) for n in loss.split(",") if n.strip()]
+    if not losses:
+        raise UsageError("--loss names no loss")
+    paths = expand_paths(files)
+    cols = [c.strip() for c in pred.split(",")], [c.strip() for c in target.split(",")]
+    show_bar = progress and not as_json and _err().is_terminal
+    if show_bar:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=_err(), transient=True) as bar:
+            task = bar.add_task("rows", total=None)
+            result = run_score(paths, *cols, losses, by=by, weight=weight, batch_rows=batch_rows,
+                               on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+    else:
+        result = run_score(paths, *cols, losses, by=by, weight=weight, batch_rows=batch_rows)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    table = Table(title=f"{result.rows:,} rows · {result.seconds:.2f} s", header_style="bold")
+    table.add_column(by or "")
+    for lo in losses:
+        table.add_column(lo.name, justify="right")
+    table.add_row(T.ui("total", lang), *(f"{result.losses[lo.name]:.6g}" for lo in losses))
+    for key, values in result.groups.items():
+        table.add_row(key, *(f"{values[lo.name]:.6g}" for lo in losses))
+    _out().print(table)
+
+
+def main() -> None:
+    """Entry point of the `losslab` command."""
+    if os.environ.get("LOSSLAB_DEBUG"):
+        app.pretty_exceptions_enable = True
+    app()

@@ -1,0 +1,146 @@
+"""Reading numbers from the command line: inline lists, .npy files, CSV or Parquet columns; and parameters."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import LossInputError
+from ..losses import Loss, LossDefinition, definition
+
+_TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+class UsageError(Exception):
+    """A mistake in how a command was called: shown as one line, exit code 2."""
+
+
+def detect_lang(lang: str | None) -> str:
+    """--lang, else the environment (LC_ALL, LC_MESSAGES, LANG starting with 'ja'), else English."""
+    if lang:
+        return lang
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"
+
+
+def read_table_columns(path: Path, columns: list[str]) -> np.ndarray:
+    """Whole columns of a (small) CSV or Parquet file; `score` streams large files instead."""
+    try:
+        if path.suffix == ".csv":
+            import pyarrow.csv as pacsv
+
+            table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(include_columns=columns))
+        else:
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path, columns=columns)
+    except ImportError as exc:
+        raise UsageError("reading CSV/Parquet needs pyarrow: pip install 'losslab[data]'") from exc
+    except (KeyError, ValueError) as exc:
+        raise UsageError(f"{path}: {exc}") from exc
+    missing = [c for c in columns if c not in table.column_names]
+    if missing:
+        raise UsageError(f"{path}: no column {missing[0]!r}")
+    arrays = [table.column(c).to_numpy() for c in columns]
+    return arrays[0] if len(arrays) == 1 else np.stack(arrays, axis=1)
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan)$", re.IGNORECASE)
+
+
+def parse_values(text: str, argument: str) -> np.ndarray:
+    """``0.1,0.7`` (one example per value), ``0.7,0.2,0.1;0.1,0.8,0.1`` (rows), ``x.npy``, ``data.csv:col1,col2``."""
+    text = text.strip()
+    if not text:
+        raise UsageError(f"--{argument} is empty: give numbers like 0.1,0.7")
+    path_part, _, cols = text.partition(":") if not re.match(r"^[A-Za-z]:\\", text) else (text, "", "")
+    path = Path(path_part)
+    if path.suffix == ".npy":
+        if not path.exists():
+            raise UsageError(f"--{argument}: no such file {path}")
+        return np.load(path, allow_pickle=False)
+    if path.suffix in _TABLE_SUFFIXES:
+        if not path.exists():
+            raise UsageError(f"--{argument}: no such file {path}")
+        if not cols:
+            raise UsageError(f"--{argument}: name the column(s), e.g. {path}:prediction")
+        return read_table_columns(path, [c.strip() for c in cols.split(",")])
+    rows = [r for r in text.split(";") if r.strip()]
+    parsed = []
+    for row in rows:
+        tokens = [tok for tok in re.split(r"[,\s]+", row.strip()) if tok]
+        for tok in tokens:
+            if not _NUMBER.match(tok):
+                raise UsageError(f"--{argument}: {tok!r} is not a number (expected e.g. 0.1,0.7 or 1,0;0,1)")
+        parsed.append(tokens)
+    if len({len(r) for r in parsed}) != 1:
+        raise UsageError(f"--{argument}: rows separated by ';' must have the same number of values")
+    integers = all(re.match(r"^[+-]?\d+$", tok) for r in parsed for tok in r)
+    array = np.array([[float(tok) for tok in r] for r in parsed])
+    if integers:
+        array = array.astype(np.int64)
+    return array[0] if len(parsed) == 1 else array
+
+
+def _convert(d: LossDefinition, name: str, raw: str) -> Any:
+    try:
+        p = d.param(name)
+    except KeyError:
+        return raw  # Loss(...) reports the unknown name with suggestions
+    value = raw.strip()
+    kind = p.type
+    if value.lower() in {"none", "null"}:
+        return None
+    if kind == "bool":
+        if value.lower() in {"true", "1", "yes", "on"}:
+            return True
+        if value.lower() in {"false", "0", "no", "off"}:
+            return False
+        raise LossInputError(d.name, name, "true or false", repr(raw))
+    if kind == "int":
+        try:
+            return int(value)
+        except ValueError:
+            raise LossInputError(d.name, name, "an integer", repr(raw)) from None
+    if kind == "weights" or (kind == "float_or_none" and "," in value):
+        try:
+            return [float(x) for x in value.split(",")]
+        except ValueError:
+            raise LossInputError(d.name, name, "numbers separated by commas", repr(raw)) from None
+    try:
+        return float(value)
+    except ValueError:
+        raise LossInputError(d.name, name, "a number", repr(raw)) from None
+
+
+def parse_params(name: str, assignments: list[str], *, qualified: bool = False) -> dict[str, Any]:
+    """``delta=2`` (or ``huber.delta=2`` when several losses share one command line) -> {"delta": 2.0}."""
+    d = definition(name)
+    params: dict[str, Any] = {}
+    for item in assignments:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param {item!r}: write NAME=VALUE, e.g. delta=2")
+        key = key.strip()
+        if qualified and "." in key:
+            owner, _, key = key.partition(".")
+            if definition(owner).name != d.name:
+                continue
+        elif qualified and "." not in key and not any(p.name == key for p in d.params):
+            continue
+        params[key] = _convert(d, key, raw)
+    return params
+
+
+def make_loss(name: str, assignments: list[str], *, qualified: bool = False) -> Loss:
+    from ..losses import get
+
+    canonical = definition(name).name
+    return get(canonical, **parse_params(canonical, assignments, qualified=qualified))

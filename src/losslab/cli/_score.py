@@ -1,0 +1,190 @@
+"""`losslab score`: several losses over a file of predictions in one streaming pass, with bounded memory.
+
+The file is read in record batches (pyarrow's streaming CSV reader, or Parquet row groups), each batch scored
+with every loss (``reduction="none"``), and only running totals are kept: sum(w l) and sum(w) per loss and group.
+Memory is therefore one batch, whatever the file size.
+"""
+
+from __future__ import annotations
+
+import glob
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..losses import Loss, get
+from ._inputs import UsageError
+
+DEFAULT_BATCH_ROWS = 1 << 20
+
+
+def expand_paths(specs: list[str]) -> list[Path]:
+    """Files, directories (their *.parquet / *.csv) and glob patterns, in a stable order."""
+    paths: list[Path] = []
+    for spec in specs:
+        matches = sorted(glob.glob(spec)) if any(ch in spec for ch in "*?[") else [spec]
+        if not matches:
+            raise UsageError(f"no file matches {spec!r}")
+        for m in matches:
+            p = Path(m)
+            if p.is_dir():
+                inside = sorted([*p.glob("*.parquet"), *p.glob("*.pq"), *p.glob("*.csv")])
+                if not inside:
+                    raise UsageError(f"{p} holds no .parquet or .csv file")
+                paths.extend(inside)
+            elif p.exists():
+                paths.append(p)
+            else:
+                raise UsageError(f"no such file: {p}")
+    for p in paths:
+        if p.suffix not in {".csv", ".parquet", ".pq"}:
+            raise UsageError(f"{p}: score reads .csv or .parquet files")
+    return paths
+
+
+def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[Any]:
+    try:
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover - pyarrow is in the data extra
+        raise UsageError("score needs pyarrow: pip install 'losslab[data]'") from exc
+    if path.suffix == ".csv":
+        header = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)).schema.names
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise UsageError(f"{path}: no column {missing[0]!r} (columns: {', '.join(header)})")
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=16 << 20),
+            convert_options=pacsv.ConvertOptions(include_columns=columns),
+        )
+        yield from reader
+    else:
+        pf = pq.ParquetFile(path)
+        missing = [c for c in columns if c not in pf.schema_arrow.names]
+        if missing:
+            raise UsageError(f"{path}: no column {missing[0]!r} (columns: {', '.join(pf.schema_arrow.names)})")
+        yield from pf.iter_batches(batch_size=batch_rows, columns=columns)
+
+
+def _known_rows(paths: list[Path]) -> int | None:
+    if any(p.suffix == ".csv" for p in paths):
+        return None
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+
+
+def _column(batch: Any, names: list[str]) -> np.ndarray:
+    arrays = [batch.column(batch.schema.get_field_index(n)).to_numpy(zero_copy_only=False) for n in names]
+    return arrays[0] if len(arrays) == 1 else np.stack(arrays, axis=1)
+
+
+@dataclass
+class _Total:
+    weighted: float = 0.0
+    weight: float = 0.0
+
+
+@dataclass
+class ScoreResult:
+    files: list[str]
+    rows: int
+    seconds: float
+    losses: dict[str, float]
+    groups: dict[str, dict[str, float]] = field(default_factory=dict)
+    group_rows: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 6),
+            "rows_per_second": round(self.rows / self.seconds) if self.seconds > 0 else None,
+            "losses": self.losses,
+            "groups": self.groups,
+            "group_rows": self.group_rows,
+        }
+
+
+def score(
+    paths: list[Path],
+    pred: list[str],
+    target: list[str],
+    losses: list[Loss],
+    *,
+    by: str | None = None,
+    weight: str | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ScoreResult:
+    """Score ``losses`` over ``paths`` in one pass. ``on_progress(rows_done, total_rows)`` drives a progress bar
+    (``total_rows`` is known for Parquet from its metadata, None for CSV)."""
+    columns = list(dict.fromkeys([*pred, *target, *([by] if by else []), *([weight] if weight else [])]))
+    start = time.perf_counter()
+    # rmse is the square root of the overall mse: accumulate mse and take the root at the end
+    scorers = [(loss, get("mse") if loss.definition.finalize == "sqrt" else loss) for loss in losses]
+    totals: dict[str, dict[Any, _Total]] = {loss.name: {} for loss in losses}
+    overall = {loss.name: _Total() for loss in losses}
+    group_rows: dict[Any, int] = {}
+    rows = 0
+    total_rows = _known_rows(paths)
+    for path in paths:
+        for batch in _batches(path, columns, batch_rows):
+            if batch.num_rows == 0:
+                continue
+            p = _column(batch, pred)
+            t = _column(batch, target)
+            w = _column(batch, [weight]).astype(float) if weight else None
+            keys = inverse = None
+            if by:
+                keys, inverse = np.unique(_column(batch, [by]), return_inverse=True)
+                counts = np.bincount(inverse, minlength=len(keys))
+                for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
+                    group_rows[key] = group_rows.get(key, 0) + count
+            for loss, scorer in scorers:
+                per = np.asarray(scorer(p, t, reduction="none", sample_weight=w), dtype=np.float64)
+                ws = np.asarray(scorer.example_weights(p, t, sample_weight=w), dtype=np.float64) \
+                    if (w is not None or "class_weight" in scorer.params or "ignore_index" in scorer.params) \
+                    else None
+                tot = overall[loss.name]
+                tot.weighted += float(np.sum(per))
+                tot.weight += float(np.sum(ws)) if ws is not None else float(per.shape[0])
+                if by:
+                    assert keys is not None and inverse is not None
+                    sums = np.bincount(inverse, weights=per, minlength=len(keys))
+                    wsum = np.bincount(inverse, weights=ws, minlength=len(keys)) if ws is not None else \
+                        np.bincount(inverse, minlength=len(keys)).astype(float)
+                    group = totals[loss.name]
+                    for key, s, ww in zip(keys.tolist(), sums.tolist(), wsum.tolist(), strict=True):
+                        g = group.setdefault(key, _Total())
+                        g.weighted += s
+                        g.weight += ww
+            rows += batch.num_rows
+            if on_progress:
+                on_progress(rows, total_rows)
+    if rows == 0:
+        raise UsageError("the file(s) hold no rows to score")
+
+    def finish(loss: Loss, tot: _Total) -> float:
+        reduction = loss.definition.default_reduction
+        if reduction == "sum":
+            return tot.weighted
+        mean = tot.weighted / tot.weight if tot.weight else float("nan")
+        return float(np.sqrt(mean)) if loss.definition.finalize == "sqrt" else mean
+
+    result = ScoreResult(
+        files=[str(p) for p in paths],
+        rows=rows,
+        seconds=time.perf_counter() - start,
+        losses={loss.name: finish(loss, overall[loss.name]) for loss in losses},
+    )
+    if by:
+        for key in sorted(group_rows, key=str):
+            result.groups[str(key)] = {loss.name: finish(loss, totals[loss.name][key]) for loss in losses}
+            result.group_rows[str(key)] = group_rows[key]
+    return result
