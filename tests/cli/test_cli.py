@@ -67,6 +67,7 @@ def test_show_lists_library_equivalents_and_params():
 
 def test_show_json_has_texts():
     code, out, _ = run("show", "bce", "--json", "--lang", "ja")
+    assert code == 0
     data = json.loads(out)
     assert data["name"] == "binary_cross_entropy"
     assert data["lang"] == "ja"

@@ -239,7 +239,7 @@ def score(
     = None,
     by: Annotated[str | None, typer.Option("--by", help="Also score each group of this column.")] = None,
     weight: Annotated[str | None, typer.Option("--weight", help="Column of sample weights.")] = None,
-    batch_rows: Annotated[int, typer.Option("--batch-rows", help="Rows per streamed batch (Parquet).")] = 1 << 20,
+    batch_rows: Annotated[int, typer.Option("--batch-rows", help="Rows per streamed batch.")] = 1 << 18,
     lang: LangOpt = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
     as_json: JsonOpt = False,
@@ -276,6 +276,27 @@ def score(
     for key, values in result.groups.items():
         table.add_row(key, *(f"{values[lo.name]:.6g}" for lo in losses))
     _out().print(table)
+
+
+# Commands of the other parts of losslab (training, figures, the lab, advice) live beside their code's CLI module
+# and add themselves here; each module has `register(app)`.
+_COMMAND_MODULES = ("_train", "_plot", "_lab", "_recommend")
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for module_name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{module_name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register_commands()
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ import numpy as np
 from ..losses import Loss, get
 from ._inputs import UsageError
 
-DEFAULT_BATCH_ROWS = 1 << 20
+DEFAULT_BATCH_ROWS = 1 << 18
 
 
 def expand_paths(specs: list[str]) -> list[Path]:
@@ -48,6 +48,7 @@ def expand_paths(specs: list[str]) -> list[Path]:
 
 def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[Any]:
     try:
+        import pyarrow as pa
         import pyarrow.csv as pacsv
         import pyarrow.parquet as pq
     except ImportError as exc:  # pragma: no cover - pyarrow is in the data extra
@@ -59,10 +60,21 @@ def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[Any]:
             raise UsageError(f"{path}: no column {missing[0]!r} (columns: {', '.join(header)})")
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(block_size=16 << 20),
+            read_options=pacsv.ReadOptions(block_size=1 << 20),  # small blocks: the reader prefetches several
             convert_options=pacsv.ConvertOptions(include_columns=columns),
         )
-        yield from reader
+        # The reader yields ~1 MB blocks (small blocks keep its read-ahead small); we gather them into batches of
+        # about `batch_rows` so the per-call overhead of scoring is paid a few times per million rows, not hundreds.
+        pending: list[Any] = []
+        count = 0
+        for block in reader:
+            pending.append(block)
+            count += block.num_rows
+            if count >= batch_rows:
+                yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+                pending, count = [], 0
+        if pending:
+            yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
     else:
         pf = pq.ParquetFile(path)
         missing = [c for c in columns if c not in pf.schema_arrow.names]
@@ -80,8 +92,21 @@ def _known_rows(paths: list[Path]) -> int | None:
 
 
 def _column(batch: Any, names: list[str]) -> np.ndarray:
-    arrays = [batch.column(batch.schema.get_field_index(n)).to_numpy(zero_copy_only=False) for n in names]
+    arrays = [_to_numpy(batch.column(batch.schema.get_field_index(n))) for n in names]
     return arrays[0] if len(arrays) == 1 else np.stack(arrays, axis=1)
+
+
+def _to_numpy(column: Any) -> np.ndarray:
+    """A pyarrow array as NumPy without pandas (whose import alone costs most of a second)."""
+    import pyarrow as pa
+
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        encoded = column.dictionary_encode()
+        labels = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+        return labels[np.asarray(encoded.indices)]
+    if column.null_count:
+        return np.asarray(column.fill_null(float("nan")) if pa.types.is_floating(column.type) else column)
+    return np.asarray(column)
 
 
 @dataclass
@@ -120,7 +145,7 @@ def score(
     by: str | None = None,
     weight: str | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
 ) -> ScoreResult:
     """Score ``losses`` over ``paths`` in one pass. ``on_progress(rows_done, total_rows)`` drives a progress bar
     (``total_rows`` is known for Parquet from its metadata, None for CSV)."""

@@ -35,14 +35,14 @@ NAN_POLICIES: tuple[NanPolicy, ...] = ("raise", "propagate", "omit")
 TASKS: tuple[Task, ...] = ("regression", "binary", "multiclass", "distribution")
 
 __all__ = [
-    "Param",
-    "LossDefinition",
-    "Loss",
     "Batch",
-    "register",
-    "get",
+    "Loss",
+    "LossDefinition",
+    "Param",
     "catalog",
     "definitions",
+    "get",
+    "register",
     "resolve_name",
 ]
 
@@ -526,7 +526,8 @@ class Loss:
         n = int(p.shape[0])
         k = math.prod(int(s) for s in p.shape[1:])
         if n == 0 or k == 0:
-            raise LossInputError(name, "pred", "at least one example", f"an empty array of shape {v.shape_str(pred_shape)}")
+            raise LossInputError(name, "pred", "at least one example",
+                                 f"an empty array of shape {v.shape_str(pred_shape)}")
         p2 = xp.reshape(p, (n, k))
         t2 = xp.reshape(to_float(xp, t, dtype), (n, k))
         return Batch(xp, p2, t2, pred_shape, n)
@@ -867,7 +868,9 @@ def make_shortcut(name: str) -> Callable[..., Array]:
 
     shortcut.__name__ = name
     shortcut.__qualname__ = name
-    shortcut.__doc__ = f"{d.summary}\n\n{d.plain}\n\nShortcut for ``losslab.get({d.name!r}, **params)(pred, target, ...)``."
+    shortcut.__doc__ = (
+        f"{d.summary}\n\n{d.plain}\n\nShortcut for ``losslab.get({d.name!r}, **params)(pred, target, ...)``."
+    )
     return shortcut
 
 
