@@ -7,6 +7,20 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 
+# The browser tests drive Debian's Chromium through Playwright (its own browser download cannot work offline).
+ensure_chromium() {
+    if command -v chromium >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ "$(id -u)" != "0" ]; then
+        echo "losslab: the browser tests need Chromium: sudo apt-get install chromium chromium-driver" >&2
+        return 1
+    fi
+    echo "losslab: installing Chromium from Debian (first run only) ..." >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-ipafont-gothic >/dev/null
+}
+
 ensure_venv() {
     local profile="$1"   # "run" (the app) or "dev" (app + tests + torch + dask + tools)
     local lock="$ROOT/requirements/$profile.lock"

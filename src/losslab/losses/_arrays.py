@@ -56,6 +56,13 @@ def as_array(xp: Namespace, x: object) -> Array:
         import dask.array as da
 
         return da.from_array(np.asarray(x))
+    if _is_array(x) and not isinstance(x, np.generic):
+        import array_api_compat
+
+        if array_api_compat.array_namespace(x) is xp:
+            # already an array of xp: use it as is (torch.asarray on a tensor that requires grad warns, and the
+            # tensor must stay in the autograd graph anyway)
+            return x
     return xp.asarray(x)
 
 
@@ -88,8 +95,20 @@ def on_blocks(xp: Namespace, x: Array, check: Callable[[Namespace, Array], None]
 
     np_xp = array_api_compat.array_namespace(np.empty(0))
 
-    def checked(block: np.ndarray) -> np.ndarray:
-        check(np_xp, block)
+    def checked(block: np.ndarray, block_info: dict[Any, Any] | None = None) -> np.ndarray:
+        from ..errors import LossInputError
+
+        try:
+            check(np_xp, block)
+        except LossInputError as exc:
+            # the check saw one chunk: its positions are relative to that chunk, so say where the chunk starts
+            location = ((block_info or {}).get(0) or {}).get("array-location")
+            if not location or all(start == 0 for start, _ in location):
+                raise
+            starts = tuple(start for start, _ in location)
+            at = str(starts[0]) if len(starts) == 1 else "(" + ", ".join(str(s) for s in starts) + ")"
+            raise LossInputError(exc.loss, exc.argument, exc.expected,
+                                 f"{exc.got} within the chunk that starts at index {at}", exc.hint) from None
         return block
 
     return x.map_blocks(checked, dtype=x.dtype)

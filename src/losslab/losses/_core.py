@@ -267,6 +267,7 @@ class Batch:
     n: int
     labels: Array | None = None  # integer class per example, for class weights and ignore_index
     keep: Array | None = None  # bool (N,): examples that count (False: ignored or omitted)
+    target_shape: tuple[int, ...] | None = None  # as the user passed it (error messages point into it)
 
 
 def _shape_error(loss: str, expected: str, pred: Array, target: Array, hint: str | None = None) -> LossInputError:
@@ -495,11 +496,13 @@ class Loss:
                 raise LossInputError(d.name, arg, "real numbers", f"an array of dtype {a.dtype}")
         dtype = float_dtype(xp, p, t)
         pred_shape = tuple(p.shape)
+        target_shape = tuple(t.shape)
         p = to_float(xp, p, dtype)
         if d.kind == "elementwise":
             batch = self._layout_elementwise(xp, p, t, dtype, pred_shape)
         else:
             batch = self._layout_rows(xp, p, t, dtype, pred_shape, nan_policy)
+        batch.target_shape = target_shape
         self._check_values(batch, nan_policy)
         if d.prepare_target is not None:
             batch.target = d.prepare_target(xp, batch.target)
@@ -604,17 +607,18 @@ class Loss:
     def _check_values(self, batch: Batch, nan_policy: NanPolicy) -> None:
         d = self.definition
         xp = batch.xp
+        pshape, tshape = batch.pred_shape, batch.target_shape
         if nan_policy == "raise":
-            batch.pred = on_blocks(xp, batch.pred, v.finite_check(d.name, "pred"))
+            batch.pred = on_blocks(xp, batch.pred, v.finite_check(d.name, "pred", pshape))
             if batch.labels is None or d.target_format == "same":
-                batch.target = on_blocks(xp, batch.target, v.finite_check(d.name, "target"))
+                batch.target = on_blocks(xp, batch.target, v.finite_check(d.name, "target", tshape))
         finite_only = nan_policy != "raise"
         pred_domain = d.pred_domain(self.params)
-        check = _domain_check(d, "pred", pred_domain, self.params, finite_only)
+        check = _domain_check(d, "pred", pred_domain, self.params, finite_only, pshape)
         if check is not None:
             batch.pred = on_blocks(xp, batch.pred, check)
         if batch.labels is None or d.target_format != "labels":
-            check = _domain_check(d, "target", d.target_domain(self.params), self.params, finite_only)
+            check = _domain_check(d, "target", d.target_domain(self.params), self.params, finite_only, tshape)
             if check is not None and not (d.kind == "rows" and batch.labels is not None and batch.keep is not None):
                 batch.target = on_blocks(xp, batch.target, check)
         if d.kind == "rows" and pred_domain == "probability" and not is_lazy(xp):
@@ -773,7 +777,8 @@ _LOGIT_HINT = "values outside [0, 1] look like logits (raw scores): pass from_lo
 
 
 def _domain_check(
-    d: LossDefinition, argument: str, domain: Domain, params: Mapping[str, Any], finite_only: bool
+    d: LossDefinition, argument: str, domain: Domain, params: Mapping[str, Any], finite_only: bool,
+    shape: tuple[int, ...] | None = None,
 ) -> v.Check | None:
     name = d.name
     if domain == "real":
@@ -783,14 +788,15 @@ def _domain_check(
         if argument == "pred":
             hint = d.pred_hint or (_LOGIT_HINT if "from_logits" in params else None)
         return v.interval_check(name, argument, 0.0, 1.0, expected="probabilities in [0, 1]", hint=hint,
-                                finite_only=finite_only)
+                                finite_only=finite_only, shape=shape)
     if domain == "nonnegative":
         return v.interval_check(name, argument, 0.0, None, expected="non-negative values",
-                                hint=d.pred_hint if argument == "pred" else None, finite_only=finite_only)
+                                hint=d.pred_hint if argument == "pred" else None, finite_only=finite_only,
+                                shape=shape)
     if domain == "above_minus_one":
         return v.interval_check(name, argument, -1.0, None, low_open=True, expected="values greater than -1",
                                 hint="log1p(x) is undefined at x <= -1; msle is meant for non-negative targets "
-                                     "such as counts or prices", finite_only=finite_only)
+                                     "such as counts or prices", finite_only=finite_only, shape=shape)
     if domain == "signed_or_binary":
         def check(xp: Namespace, x: Array) -> None:
             minus = x == -1
@@ -800,7 +806,7 @@ def _domain_check(
             if finite_only:
                 bad = bad & xp.isfinite(x)
             if bool(xp.any(bad)):
-                count, value, where = v._first_bad(xp, x, bad)
+                count, value, where = v._first_bad(xp, x, bad, shape)
                 v.fail(name, "target", "labels all in {-1, +1} or all in {0, 1}",
                        f"{count} other value(s), the first {v.fmt(value)} at {where}",
                        "hinge losses score a sign: encode the classes as -1 and +1")

@@ -33,29 +33,39 @@ def shape_str(shape: tuple[int | None, ...]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _first_bad(xp: Namespace, x: Array, bad: Array) -> tuple[int, float, str]:
-    """How many entries are bad, the first bad value, and where it sits (for the error message)."""
+def _first_bad(
+    xp: Namespace, x: Array, bad: Array, shape: tuple[int, ...] | None = None
+) -> tuple[int, float, str]:
+    """How many entries are bad, the first bad value, and where it sits (for the error message).
+
+    ``shape`` is the shape the user passed, when ``x`` is a row-major reshape of it: positions are reported
+    in the user's terms, not in the (N, K) layout the loss computes on.
+    """
     count = int(xp.sum(xp.astype(bad, xp.int64)))
     flat_bad = xp.reshape(bad, (-1,))
     flat_x = xp.reshape(x, (-1,))
     index = int(xp.argmax(xp.astype(flat_bad, xp.int8)))
     value = float(flat_x[index])
-    if x.ndim <= 1:
+    if shape is not None and math.prod(shape) == math.prod(x.shape):
+        dims = shape
+    else:
+        dims = tuple(x.shape)
+    if len(dims) <= 1:
         where = f"index {index}"
     else:
         pos = []
-        for size in reversed(x.shape):
+        for size in reversed(dims):
             pos.append(index % size)
             index //= size
         where = "index " + shape_str(tuple(reversed(pos)))
     return count, value, where
 
 
-def finite_check(loss: str, argument: str) -> Check:
+def finite_check(loss: str, argument: str, shape: tuple[int, ...] | None = None) -> Check:
     def check(xp: Namespace, x: Array) -> None:
         bad = ~xp.isfinite(x)
         if bool(xp.any(bad)):
-            count, value, where = _first_bad(xp, x, bad)
+            count, value, where = _first_bad(xp, x, bad, shape)
             fail(
                 loss,
                 argument,
@@ -78,6 +88,7 @@ def interval_check(
     expected: str,
     hint: str | None = None,
     finite_only: bool = False,
+    shape: tuple[int, ...] | None = None,
 ) -> Check:
     """Every value must lie in [low, high] (or (low, high] with ``low_open``)."""
 
@@ -93,7 +104,7 @@ def interval_check(
         if finite_only:
             bad = bad & xp.isfinite(x)
         if bool(xp.any(bad)):
-            count, value, where = _first_bad(xp, x, bad)
+            count, value, where = _first_bad(xp, x, bad, shape)
             lo = float(xp.min(x))
             hi = float(xp.max(x))
             fail(
@@ -108,15 +119,18 @@ def interval_check(
     return check
 
 
-def integer_check(loss: str, argument: str, expected: str, hint: str | None = None) -> Check:
+def integer_check(
+    loss: str, argument: str, expected: str, hint: str | None = None, shape: tuple[int, ...] | None = None
+) -> Check:
     """Every value must be a whole number (class labels given as floats such as 2.0 are fine)."""
 
     def check(xp: Namespace, x: Array) -> None:
         if xp.isdtype(x.dtype, "integral") or x.dtype == xp.bool:
             return
-        bad = xp.floor(x) != x
+        # NaN is not "a non-integer label": it is missing data, which nan_policy handles (or finite_check refuses)
+        bad = (xp.floor(x) != x) & ~xp.isnan(x)
         if bool(xp.any(bad)):
-            count, value, where = _first_bad(xp, x, bad)
+            count, value, where = _first_bad(xp, x, bad, shape)
             fail(loss, argument, expected, f"{count} non-integer value(s), the first {fmt(value)} at {where}", hint)
 
     return check

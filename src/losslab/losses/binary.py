@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import LossInputError
 from ._arrays import Array, Namespace
 from ._core import LossDefinition, Param, boolean, number, register
 from ._stable import sigmoid_pair, softplus
@@ -24,6 +25,11 @@ def _pos_weight(xp: Namespace, like: Array, pos_weight: Any) -> Any:
         return 1.0
     if isinstance(pos_weight, float):
         return pos_weight
+    k = int(like.shape[1])
+    if len(pos_weight) not in (1, k):
+        raise LossInputError("binary_cross_entropy", "pos_weight", f"one weight per label: {k} for pred with "
+                             f"{k} label(s) per example", f"{len(pos_weight)} weights",
+                             "pass a single number to weight every label alike")
     return xp.reshape(xp.asarray(pos_weight, dtype=like.dtype), (1, -1))
 
 

@@ -137,9 +137,12 @@ def categorical_focal_grad(
         p = parts.prob()
         q = parts.one_minus_prob(xp)
         m, dm = focal_modulation(xp, q, gamma)
-        # u_c = p_c * dl/dp_c, finite even where p_c underflows; then the softmax chain rule u - p * sum(u)
+        # u_c = p_c * dl/dp_c, finite even where p_c underflows; then the softmax chain rule u - p * sum(u),
+        # regrouped as u (1 - p) - p * (sum(u) - u) so that a confident true class's 1 - p (~e^-500) is not lost
+        # in 1 - p rounding to 0
         u = -alpha * target * (m - dm * p * log_p)
-        return u - p * xp.sum(u, axis=1, keepdims=True)
+        others = xp.sum(u, axis=1, keepdims=True) - u
+        return u * q - p * others
     pc, inside = _clip_mask(xp, pred, PROBABILITY_EPS)
     q = 1.0 - pc
     m, dm = focal_modulation(xp, q, gamma)
