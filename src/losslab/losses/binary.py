@@ -193,7 +193,8 @@ register(LossDefinition(
     value=binary_focal_value,
     grad=binary_focal_grad,
     latex=r"\ell = -\alpha_t (1 - p_t)^{\gamma}\log p_t,\quad p_t = t\,p + (1 - t)(1 - p)",
-    plain="l = -a_t (1 - p_t)^gamma log p_t; p_t = p if t = 1 else 1 - p; a_t = alpha / 1 - alpha (1 if None)",
+    plain="l = -a_t (1 - p_t)^gamma log p_t; p_t = p if t = 1 else 1 - p; a_t = alpha if t = 1 else 1 - alpha "
+          "(a_t = 1 when alpha is None)",
     summary="Binary focal loss: cross-entropy that fades for examples the model already gets right.",
     equivalents={"pytorch": "torchvision.ops.sigmoid_focal_loss (alpha=-1 for None)",
                  "keras": "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=alpha is not None)",

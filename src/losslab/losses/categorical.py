@@ -80,7 +80,8 @@ register(LossDefinition(
     grad=cce_grad,
     latex=_CE_LATEX,
     plain="l_i = -sum_c t_ic log p_ic (t: one-hot or probability rows; p = softmax(z) with logits)",
-    summary="Categorical cross-entropy: -log of the probability given to the true class (one-hot targets).",
+    summary="Categorical cross-entropy: -log of the probability given to the true class (one-hot or probability "
+            "target rows; class_weight uses each row's arg-max as its class).",
     equivalents={"pytorch": "torch.nn.CrossEntropyLoss (logits; probability targets)",
                  "keras": "keras.losses.CategoricalCrossentropy", "sklearn": "sklearn.metrics.log_loss"},
     reference="Shannon (1948); Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 6.2.2.3.",
