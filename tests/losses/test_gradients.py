@@ -1,0 +1,395 @@
+"""Every built-in loss's analytic gradient against 5-point central differences of its value, in float64.
+
+Each configuration is one parameter path of one loss (logits or probabilities, label smoothing, pos_weight,
+class weights, ignore_index, 1-D/2-D/3-D layouts, ...), with random inputs kept away from the kinks (|error| =
+delta, margins, ties, 0 for the absolute value) and from the probability clip. Each is checked under every
+reduction the loss has, with sample weights (one of them 0), and under "none" against the gradient of the sum.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+import losslab
+
+Data = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Config:
+    id: str
+    loss: str
+    params: dict[str, Any]
+    make: Callable[[np.random.Generator], Data]
+    weighted: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def rng(self) -> np.random.Generator:
+        return np.random.default_rng(zlib.crc32(self.id.encode()))
+
+
+# --------------------------------------------------------------------------------------------------- inputs
+def away(rng: np.random.Generator, shape: tuple[int, ...], kinks: tuple[float, ...] = (), lo: float = 0.05,
+         hi: float = 3.0, gap: float = 0.1) -> np.ndarray:
+    x = rng.uniform(lo, hi, size=shape)
+    for _ in range(1000):
+        bad = np.zeros(shape, dtype=bool)
+        for k in kinks:
+            bad |= np.abs(x - k) < gap
+        if not bad.any():
+            return x
+        x[bad] = rng.uniform(lo, hi, size=int(bad.sum()))
+    raise RuntimeError("could not avoid the kinks")
+
+
+def errors(shape: tuple[int, ...], kinks: tuple[float, ...] = (0.0,), hi: float = 3.0) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        t = rng.normal(0.0, 2.0, size=shape)
+        e = away(rng, shape, kinks, hi=hi) * rng.choice([-1.0, 1.0], size=shape)
+        return t + e, t
+    return make
+
+
+def positive(shape: tuple[int, ...], lo: float = -0.5) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        return rng.uniform(lo, 4.0, size=shape), rng.uniform(lo, 4.0, size=shape)
+    return make
+
+
+def mape_data(shape: tuple[int, ...], small_targets: bool = False) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        t = rng.uniform(0.05, 0.4, size=shape) if small_targets else rng.uniform(0.5, 4.0, size=shape)
+        t = t * rng.choice([-1.0, 1.0], size=shape)
+        return t + away(rng, shape, (0.0,), hi=2.0) * rng.choice([-1.0, 1.0], size=shape), t
+    return make
+
+
+def counts(shape: tuple[int, ...], log_input: bool) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        p = rng.normal(0.3, 1.0, size=shape) if log_input else rng.uniform(0.1, 6.0, size=shape)
+        return p, rng.poisson(2.0, size=shape).astype(np.float64)
+    return make
+
+
+def binary(shape: tuple[int, ...], logits: bool, soft: bool = False) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        x = rng.normal(0.0, 3.0, size=shape) if logits else rng.uniform(0.03, 0.97, size=shape)
+        t = rng.uniform(0.0, 1.0, size=shape) if soft else rng.integers(0, 2, size=shape).astype(np.float64)
+        return x, t
+    return make
+
+
+def clipped(make: Callable[..., Data], eps: float, rows: bool = False) -> Callable[..., Data]:
+    """``make``'s probabilities with about a quarter moved below ``eps`` (into the clip), none near the clip edges.
+
+    ``rows``: keep each row summing to 1 by giving the moved mass to the row's largest entry.
+    """
+    def wrapped(rng: np.random.Generator) -> Data:
+        for _ in range(100):
+            p, t = make(rng)
+            low = rng.uniform(size=p.shape) < 0.25
+            p = np.where(low, rng.uniform(0.3, 0.7, size=p.shape) * eps, p)
+            if rows:
+                top = np.argmax(p, axis=1)
+                p[np.arange(p.shape[0]), top] += 1.0 - p.sum(axis=1)
+            if low.any() and np.all(np.abs(p - eps) > 0.1 * eps) and np.all(np.abs(p - (1 - eps)) > 0.01):
+                return p, t
+        raise RuntimeError("could not place the probabilities")
+    return wrapped
+
+
+def hinge_data(shape: tuple[int, ...], signed: bool) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        t01 = rng.integers(0, 2, size=shape).astype(np.float64)
+        s = 2 * t01 - 1
+        margin = away(rng, shape, (1.0,), lo=-2.0, hi=3.0)
+        return margin * s, s if signed else t01
+    return make
+
+
+def simplex(rng: np.random.Generator, n: int, c: int) -> np.ndarray:
+    z = rng.normal(0.0, 1.0, size=(n, c))
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def class_rows(n: int, c: int, logits: bool, target: str, ignore: bool = False) -> Callable[..., Data]:
+    """Scores (N, C) and targets: "onehot", "soft" rows, "labels" (N,), or "one" example (C,)."""
+    def make(rng: np.random.Generator) -> Data:
+        x = rng.normal(0.0, 2.0, size=(n, c)) if logits else simplex(rng, n, c)
+        y = rng.integers(0, c, size=n)
+        if target == "labels":
+            if ignore:
+                y[[1, n - 2]] = -100
+            return x, y
+        t = simplex(rng, n, c) if target == "soft" else np.eye(c)[y]
+        if target == "one":
+            return x[0], t[0]
+        return x, t
+    return make
+
+
+def margin_rows(n: int, c: int, kind: str, margin: float, onehot: bool) -> Callable[..., Data]:
+    """Scores away from every kink of categorical_hinge ("ch") or multi_margin ("mm"), and without ties."""
+    def make(rng: np.random.Generator) -> Data:
+        y = rng.integers(0, c, size=n)
+        z = rng.normal(0.0, 1.5, size=(n, c))
+        for i in range(n):
+            for _ in range(1000):
+                wrong = np.delete(z[i], y[i])
+                gaps = np.abs(np.subtract.outer(z[i], z[i]))[np.triu_indices(c, 1)]
+                args = [margin + wrong.max() - z[i, y[i]]] if kind == "ch" else margin - z[i, y[i]] + wrong
+                if gaps.min() > 0.05 and np.all(np.abs(args) > 0.1):
+                    break
+                z[i] = rng.normal(0.0, 1.5, size=c)
+        return z, np.eye(c)[y] if onehot else y
+    return make
+
+
+def distributions(n: int, c: int, target_zeros: bool = False, floor: float = 0.0) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        p, t = simplex(rng, n, c), simplex(rng, n, c)
+        if floor:
+            p = (p + floor) / (1 + c * floor)
+        if target_zeros:
+            t[rng.uniform(size=t.shape) < 0.3] = 0.0
+            t[:, 0] += 1e-3
+            t /= t.sum(axis=1, keepdims=True)
+        return p, t
+    return make
+
+
+# ------------------------------------------------------------------------------------------- configurations
+CONFIGS: list[Config] = [
+    # regression
+    Config("mse/1d", "mse", {}, errors((9,), ())),
+    Config("mse/3d", "mse", {}, errors((5, 2, 3), ())),
+    Config("sse/2d", "sse", {}, errors((6, 3), ())),
+    Config("sse/1d/unweighted", "sse", {}, errors((8,), ()), weighted=False),
+    Config("rmse/2d", "rmse", {}, errors((6, 3), ())),
+    Config("rmse/1d/unweighted", "rmse", {}, errors((8,), ()), weighted=False),
+    Config("mae/2d", "mae", {}, errors((6, 3))),
+    Config("mae/3d/unweighted", "mae", {}, errors((4, 2, 2)), weighted=False),
+    Config("huber/delta1/2d", "huber", {}, errors((6, 3), (0.0, 1.0))),
+    Config("huber/delta0.3/3d", "huber", {"delta": 0.3}, errors((4, 3, 2), (0.0, 0.3))),
+    Config("huber/delta2.5/1d", "huber", {"delta": 2.5}, errors((10,), (0.0, 2.5), hi=5.0)),
+    Config("smooth_l1/beta1/2d", "smooth_l1", {}, errors((6, 3), (0.0, 1.0))),
+    Config("smooth_l1/beta0.5/1d", "smooth_l1", {"beta": 0.5}, errors((10,), (0.0, 0.5))),
+    Config("smooth_l1/beta0/2d", "smooth_l1", {"beta": 0.0}, errors((6, 3))),
+    Config("log_cosh/2d", "log_cosh", {}, errors((6, 3), (), hi=6.0)),
+    Config("log_cosh/3d", "log_cosh", {}, errors((4, 2, 3), (), hi=0.9)),
+    Config("quantile/q0.1/2d", "quantile", {"q": 0.1}, errors((6, 3))),
+    Config("quantile/q0.5/1d", "quantile", {}, errors((10,))),
+    Config("quantile/q0.9/3d", "quantile", {"q": 0.9}, errors((4, 2, 2))),
+    Config("msle/2d", "msle", {}, positive((6, 3))),
+    Config("mape/2d", "mape", {}, mape_data((6, 3))),
+    Config("mape/eps0.5/2d", "mape", {"eps": 0.5}, mape_data((6, 3), small_targets=True)),
+    Config("poisson/rate/2d", "poisson", {}, counts((6, 3), False)),
+    Config("poisson/log_input/2d", "poisson", {"log_input": True}, counts((6, 3), True)),
+    Config("poisson/rate-eps0.5/1d", "poisson", {"eps": 0.5}, counts((10,), False)),
+    # binary
+    Config("bce/probs/1d", "binary_cross_entropy", {}, binary((10,), False)),
+    Config("bce/probs/multilabel", "binary_cross_entropy", {}, binary((6, 3), False)),
+    Config("bce/probs/soft", "binary_cross_entropy", {}, binary((6, 3), False, soft=True)),
+    Config("bce/probs/label_smoothing", "binary_cross_entropy", {"label_smoothing": 0.1}, binary((6, 3), False)),
+    Config("bce/probs/pos_weight", "binary_cross_entropy", {"pos_weight": 2.5}, binary((10,), False)),
+    Config("bce/probs/pos_weight-per-label", "binary_cross_entropy", {"pos_weight": [0.5, 2.0, 3.0]},
+           binary((6, 3), False)),
+    Config("bce/probs/eps0.02-clipped", "binary_cross_entropy", {"eps": 0.02},
+           clipped(binary((6, 3), False), 0.02)),
+    Config("bce/logits/1d", "binary_cross_entropy", {"from_logits": True}, binary((10,), True)),
+    Config("bce/logits/multilabel/soft", "binary_cross_entropy", {"from_logits": True},
+           binary((6, 3), True, soft=True)),
+    Config("bce/logits/label_smoothing", "binary_cross_entropy", {"from_logits": True, "label_smoothing": 0.2},
+           binary((6, 3), True)),
+    Config("bce/logits/pos_weight", "binary_cross_entropy", {"from_logits": True, "pos_weight": 3.0},
+           binary((10,), True)),
+    Config("bce/logits/pos_weight-per-label+smoothing", "binary_cross_entropy",
+           {"from_logits": True, "pos_weight": [0.25, 1.0, 4.0], "label_smoothing": 0.1}, binary((6, 3), True)),
+    Config("binary_focal/probs/gamma2", "binary_focal", {}, binary((10,), False)),
+    Config("binary_focal/probs/gamma0.5-alpha0.25", "binary_focal", {"gamma": 0.5, "alpha": 0.25},
+           binary((6, 3), False)),
+    Config("binary_focal/probs/gamma0/soft", "binary_focal", {"gamma": 0.0, "alpha": 0.7},
+           binary((6, 3), False, soft=True)),
+    Config("binary_focal/logits/gamma2-alpha0.25", "binary_focal", {"from_logits": True, "alpha": 0.25},
+           binary((10,), True)),
+    Config("binary_focal/logits/gamma0.5/multilabel", "binary_focal", {"from_logits": True, "gamma": 0.5},
+           binary((6, 3), True)),
+    Config("binary_focal/logits/gamma3/soft", "binary_focal", {"from_logits": True, "gamma": 3.0, "alpha": 0.4},
+           binary((6, 3), True, soft=True)),
+    Config("hinge/pm1/1d", "hinge", {}, hinge_data((10,), True)),
+    Config("hinge/01/multilabel", "hinge", {}, hinge_data((6, 3), False)),
+    Config("squared_hinge/pm1/multilabel", "squared_hinge", {}, hinge_data((6, 3), True)),
+    Config("squared_hinge/01/1d", "squared_hinge", {}, hinge_data((10,), False)),
+    # multi-class
+    Config("cce/logits/onehot", "categorical_cross_entropy", {"from_logits": True}, class_rows(6, 4, True, "onehot")),
+    Config("cce/logits/soft", "categorical_cross_entropy", {"from_logits": True}, class_rows(6, 4, True, "soft")),
+    Config("cce/logits/label_smoothing", "categorical_cross_entropy", {"from_logits": True, "label_smoothing": 0.2},
+           class_rows(6, 4, True, "onehot")),
+    Config("cce/logits/class_weight", "categorical_cross_entropy",
+           {"from_logits": True, "class_weight": [1.0, 2.0, 0.5, 3.0]}, class_rows(6, 4, True, "onehot")),
+    Config("cce/logits/class_weight-dict+smoothing", "categorical_cross_entropy",
+           {"from_logits": True, "class_weight": {0: 2.0, 3: 0.5}, "label_smoothing": 0.1},
+           class_rows(6, 4, True, "onehot")),
+    Config("cce/logits/one-example", "categorical_cross_entropy", {"from_logits": True},
+           class_rows(1, 5, True, "one"), weighted=False),
+    Config("cce/probs/onehot", "categorical_cross_entropy", {}, class_rows(6, 4, False, "onehot")),
+    Config("cce/probs/soft", "categorical_cross_entropy", {}, class_rows(6, 4, False, "soft")),
+    Config("cce/probs/label_smoothing+class_weight", "categorical_cross_entropy",
+           {"label_smoothing": 0.1, "class_weight": [0.5, 1.0, 2.0, 4.0]}, class_rows(6, 4, False, "onehot")),
+    Config("cce/probs/one-example", "categorical_cross_entropy", {}, class_rows(1, 5, False, "one"), weighted=False),
+    Config("cce/probs/eps0.05-clipped", "categorical_cross_entropy", {"eps": 0.05},
+           clipped(class_rows(6, 4, False, "soft"), 0.05, rows=True)),
+    Config("sparse_cce/logits", "sparse_categorical_cross_entropy", {"from_logits": True},
+           class_rows(7, 4, True, "labels")),
+    Config("sparse_cce/logits/ignore_index", "sparse_categorical_cross_entropy",
+           {"from_logits": True, "ignore_index": -100}, class_rows(7, 4, True, "labels", ignore=True)),
+    Config("sparse_cce/logits/class_weight+ignore_index", "sparse_categorical_cross_entropy",
+           {"from_logits": True, "ignore_index": -100, "class_weight": [2.0, 1.0, 0.5, 1.5]},
+           class_rows(7, 4, True, "labels", ignore=True)),
+    Config("sparse_cce/logits/label_smoothing", "sparse_categorical_cross_entropy",
+           {"from_logits": True, "label_smoothing": 0.15}, class_rows(7, 4, True, "labels")),
+    Config("sparse_cce/probs", "sparse_categorical_cross_entropy", {}, class_rows(7, 4, False, "labels")),
+    Config("sparse_cce/probs/ignore_index+class_weight-dict", "sparse_categorical_cross_entropy",
+           {"ignore_index": -100, "class_weight": {1: 3.0}}, class_rows(7, 4, False, "labels", ignore=True)),
+    Config("sparse_cce/probs/eps0.05-clipped", "sparse_categorical_cross_entropy", {"eps": 0.05},
+           clipped(class_rows(7, 4, False, "labels"), 0.05, rows=True)),
+    Config("categorical_focal/logits/gamma2", "categorical_focal", {"from_logits": True},
+           class_rows(6, 4, True, "onehot")),
+    Config("categorical_focal/logits/gamma0.5-alpha1/soft", "categorical_focal",
+           {"from_logits": True, "gamma": 0.5, "alpha": 1.0}, class_rows(6, 4, True, "soft")),
+    Config("categorical_focal/logits/gamma0", "categorical_focal", {"from_logits": True, "gamma": 0.0},
+           class_rows(6, 4, True, "onehot")),
+    Config("categorical_focal/probs/gamma2", "categorical_focal", {}, class_rows(6, 4, False, "onehot")),
+    Config("categorical_focal/probs/gamma3-alpha0.5/soft", "categorical_focal", {"gamma": 3.0, "alpha": 0.5},
+           class_rows(6, 4, False, "soft")),
+    Config("categorical_hinge/labels", "categorical_hinge", {}, margin_rows(7, 4, "ch", 1.0, False)),
+    Config("categorical_hinge/onehot", "categorical_hinge", {}, margin_rows(7, 4, "ch", 1.0, True)),
+    Config("multi_margin/p1", "multi_margin", {}, margin_rows(7, 4, "mm", 1.0, False)),
+    Config("multi_margin/p2-margin0.5/onehot", "multi_margin", {"p": 2, "margin": 0.5},
+           margin_rows(7, 4, "mm", 0.5, True)),
+    Config("multi_margin/p1-margin2", "multi_margin", {"margin": 2.0}, margin_rows(7, 4, "mm", 2.0, False)),
+    Config("multi_margin/p2", "multi_margin", {"p": 2}, margin_rows(7, 4, "mm", 1.0, False)),
+    # distributions
+    Config("kl_divergence/dense", "kl_divergence", {}, distributions(6, 4)),
+    Config("kl_divergence/target-zeros", "kl_divergence", {}, distributions(6, 4, target_zeros=True)),
+    Config("kl_divergence/eps1e-3", "kl_divergence", {"eps": 1e-3}, distributions(6, 4, floor=3e-3)),
+    Config("kl_divergence/eps0.05-clipped", "kl_divergence", {"eps": 0.05},
+           clipped(distributions(6, 4), 0.05, rows=True)),
+    Config("binary_focal/probs/clipped", "binary_focal", {"alpha": 0.25},
+           clipped(binary((6, 3), False), 1e-7)),
+    Config("js_divergence/dense", "js_divergence", {}, distributions(6, 4)),
+    Config("js_divergence/target-zeros", "js_divergence", {}, distributions(6, 4, target_zeros=True)),
+]
+
+CASES = [
+    pytest.param(cfg, reduction, id=f"{cfg.id}/{reduction}")
+    for cfg in CONFIGS
+    for reduction in losslab.get(cfg.loss).definition.reductions
+]
+
+
+def setup(cfg: Config) -> tuple[losslab.Loss, np.ndarray, np.ndarray, np.ndarray | None]:
+    rng = cfg.rng()
+    pred, target = cfg.make(rng)
+    n = 1 if pred.ndim == 1 and losslab.get(cfg.loss).definition.kind == "rows" else pred.shape[0]
+    w = None
+    if cfg.weighted:
+        w = rng.uniform(0.2, 3.0, size=n)
+        w[rng.integers(n)] = 0.0
+    return losslab.get(cfg.loss, **cfg.params), pred, target, w
+
+
+def five_point(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
+    g = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        a = abs(float(x[idx]))
+        h = min(1e-4 * max(1.0, a), 0.2 * a) if a > 0 else 1e-4  # tiny x (a clipped probability): stay in its zone
+
+        def at(step: float, idx: tuple[int, ...] = idx) -> float:
+            y = x.copy()
+            y[idx] += step
+            return f(y)
+
+        g[idx] = (8 * (at(h) - at(-h)) - (at(2 * h) - at(-2 * h))) / (12 * h)
+    return g
+
+
+def test_every_builtin_loss_is_configured() -> None:
+    builtin = {e["name"] for e in losslab.catalog() if e["builtin"]}
+    assert builtin == {losslab.get(cfg.loss).name for cfg in CONFIGS}
+
+
+def test_every_parameter_path_is_configured() -> None:
+    changed: dict[str, set[str]] = {}
+    for cfg in CONFIGS:
+        changed.setdefault(losslab.get(cfg.loss).name, set()).update(cfg.params)
+    missing = [f"{e['name']}.{p['name']}" for e in losslab.catalog() if e["builtin"] for p in e["params"]
+               if p["name"] not in changed.get(e["name"], set())]
+    assert not missing
+
+
+@pytest.mark.parametrize(("cfg", "reduction"), CASES)
+def test_gradient_matches_finite_differences(cfg: Config, reduction: str) -> None:
+    loss, pred, target, w = setup(cfg)
+
+    def f(x: np.ndarray) -> float:
+        return float(np.sum(loss(x, target, reduction=reduction, sample_weight=w)))
+
+    analytic = loss.grad(pred, target, reduction=reduction, sample_weight=w)
+    assert analytic.shape == pred.shape
+    numeric = five_point(f, pred)
+    scale = 1.0 + abs(f(pred))
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9 * scale)
+
+
+@pytest.mark.parametrize("cfg", [c for c in CONFIGS if "none" in losslab.get(c.loss).definition.reductions],
+                         ids=lambda c: c.id)
+def test_grad_under_none_is_the_gradient_of_the_sum(cfg: Config) -> None:
+    loss, pred, target, w = setup(cfg)
+    g_none = loss.grad(pred, target, reduction="none", sample_weight=w)
+    g_sum = loss.grad(pred, target, reduction="sum", sample_weight=w)
+    np.testing.assert_allclose(g_none, g_sum, rtol=1e-13, atol=0)
+    # and the mean's gradient is the sum's divided by the total weight (ignored examples excluded)
+    g_mean = loss.grad(pred, target, reduction="mean", sample_weight=w)
+    n = g_none.shape[0] if g_none.ndim > 1 or loss.definition.kind == "elementwise" else 1
+    total = np.ones(n) if w is None else w.copy()
+    if "ignore_index" in cfg.params:
+        total = total * (np.asarray(target) != cfg.params["ignore_index"])
+    cw = cfg.params.get("class_weight")
+    if cw is not None:
+        c = pred.shape[-1]
+        arr = np.ones(c)
+        if isinstance(cw, dict):
+            for k, v in cw.items():
+                arr[k] = v
+        else:
+            arr = np.asarray(cw, dtype=float)
+        y = np.asarray(target) if np.asarray(target).ndim == 1 else np.argmax(target, axis=1)
+        total = total * arr[np.where(y >= 0, y, 0)]
+    np.testing.assert_allclose(g_mean * total.sum(), g_sum, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(("name", "params", "pred", "target"), [
+    ("binary_cross_entropy", {}, [1e-9, 0.5, 1 - 1e-9, 0.0, 1.0], [1.0, 1.0, 0.0, 1.0, 0.0]),
+    ("binary_focal", {"alpha": 0.3}, [1e-9, 0.5, 1 - 1e-9, 0.0, 1.0], [1.0, 1.0, 0.0, 1.0, 0.0]),
+    ("categorical_cross_entropy", {}, [[1e-9, 0.5, 0.5 - 1e-9], [0.3, 0.7, 0.0]], [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]),
+    ("kl_divergence", {}, [[1e-9, 0.5, 0.5 - 1e-9], [0.3, 0.7, 0.0]], [[0.2, 0.4, 0.4], [0.1, 0.1, 0.8]]),
+])
+def test_clipped_probabilities_have_zero_gradient(name: str, params: dict[str, Any], pred: list[Any],
+                                                  target: list[Any]) -> None:
+    """Below eps (or above 1 - eps) the clipped loss is flat, so its derivative there is 0."""
+    loss = losslab.get(name, **params)
+    p = np.asarray(pred)
+    t = np.asarray(target)
+    g = loss.grad(p, t, reduction="sum")
+    clipped = (p < 1e-7) | (p > 1 - 1e-7)
+    assert np.all(g[clipped] == 0.0)
+    nudged = np.where(clipped, np.where(p < 0.5, p + 5e-8 * (p < 5e-8), p - 5e-8 * (p > 1 - 5e-8)), p)
+    assert float(loss(nudged, t, reduction="sum")) == float(loss(p, t, reduction="sum"))
