@@ -1,0 +1,366 @@
+"""Valid inputs for every built-in loss, shared by the property, backend and registry tests.
+
+A :class:`Case` is one loss with one set of parameters and a recipe for inputs that the loss accepts: ``make(rng,
+n, k)`` returns float64 NumPy ``(pred, target)`` for ``n`` examples (elementwise losses: ``k`` elements per example,
+``k=None`` for flat ``(n,)`` input; row losses: ``k`` classes). ``ints(rng, n, k)`` gives integer-valued input of
+the same kind (for the "integer in, float64 out" contract), ``perfect(rng, n, k)`` an input whose loss is exactly 0
+(``None`` where no such input exists). The recipes keep clear of kinks (hinge corners, |e| = delta, ties), so a
+finite-difference or autograd gradient matches the analytic one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import losslab
+from losslab.losses import definition
+
+Arrays = tuple[np.ndarray, np.ndarray]
+Maker = Callable[[np.random.Generator, int, "int | None"], Arrays]
+
+ROWS_MIN_CLASSES = 2
+
+
+def _shape(n: int, k: int | None) -> tuple[int, ...]:
+    return (n,) if k is None else (n, k)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _classes(k: int | None) -> int:
+    return max(ROWS_MIN_CLASSES, 4 if k is None else k)
+
+
+# ---------------------------------------------------------------------------------------------- elementwise recipes
+def real(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return 2.0 * rng.standard_normal(s), 2.0 * rng.standard_normal(s)
+
+
+def real_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.integers(-5, 6, s), rng.integers(-5, 6, s)
+
+
+def real_perfect(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    t = 2.0 * rng.standard_normal(_shape(n, k))
+    return t.copy(), t
+
+
+def nonneg(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.uniform(0.0, 5.0, s), rng.uniform(0.0, 5.0, s)
+
+
+def nonneg_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.integers(0, 6, s), rng.integers(0, 6, s)
+
+
+def nonneg_perfect(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    t = rng.uniform(0.0, 5.0, _shape(n, k))
+    return t.copy(), t
+
+
+def mape_input(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return 2.0 * rng.standard_normal(s), rng.choice([-1.0, 1.0], s) * rng.uniform(0.5, 3.0, s)
+
+
+def mape_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.integers(-5, 6, s), rng.choice([-3, -2, -1, 1, 2, 3], s)
+
+
+def mape_perfect(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    _, t = mape_input(rng, n, k)
+    return t.copy(), t
+
+
+def poisson_input(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.uniform(0.1, 5.0, s), rng.poisson(2.0, s).astype(float)
+
+
+def poisson_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.integers(1, 6, s), rng.integers(0, 6, s)
+
+
+def log_poisson_input(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.standard_normal(s), rng.poisson(2.0, s).astype(float)
+
+
+def log_poisson_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.integers(-2, 3, s), rng.integers(0, 6, s)
+
+
+def prob_hard(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.uniform(0.02, 0.98, s), rng.integers(0, 2, s).astype(float)
+
+
+def prob_soft(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.uniform(0.02, 0.98, s), rng.uniform(0.0, 1.0, s)
+
+
+def prob_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.integers(0, 2, s), rng.integers(0, 2, s)
+
+
+def logits_hard(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return 3.0 * rng.standard_normal(s), rng.integers(0, 2, s).astype(float)
+
+
+def logits_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.integers(-3, 4, s), rng.integers(0, 2, s)
+
+
+def _away_from_margin(rng: np.random.Generator, s: tuple[int, ...], t: np.ndarray) -> np.ndarray:
+    """Scores whose product with the sign label stays clear of the hinge's corner at t p = 1."""
+    p = 2.0 * rng.standard_normal(s)
+    near = np.abs(t * p - 1.0) < 1e-3
+    return np.where(near, p + 0.01, p)
+
+
+def signed(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    t = rng.choice([-1.0, 1.0], s)
+    return _away_from_margin(rng, s, t), t
+
+
+def zero_one(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    t01 = rng.integers(0, 2, s).astype(float)
+    return _away_from_margin(rng, s, 2.0 * t01 - 1.0), t01
+
+
+def signed_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.integers(-3, 4, s), rng.choice([-1, 1], s)
+
+
+def signed_perfect(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    t = rng.choice([-1.0, 1.0], s)
+    return t * (1.0 + np.abs(rng.standard_normal(s))), t
+
+
+# ------------------------------------------------------------------------------------------------------ row recipes
+def _labels(rng: np.random.Generator, n: int, c: int) -> np.ndarray:
+    return rng.integers(0, c, n)
+
+
+def _onehot(y: np.ndarray, c: int) -> np.ndarray:
+    return np.eye(c)[y]
+
+
+def rows_prob_onehot(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return softmax(rng.standard_normal((n, c))), _onehot(_labels(rng, n, c), c)
+
+
+def rows_prob_soft(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return softmax(rng.standard_normal((n, c))), softmax(rng.standard_normal((n, c)))
+
+
+def rows_prob_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return _onehot(_labels(rng, n, c), c).astype(np.int64), _onehot(_labels(rng, n, c), c).astype(np.int64)
+
+
+def rows_logits_onehot(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return 3.0 * rng.standard_normal((n, c)), _onehot(_labels(rng, n, c), c)
+
+
+def rows_logits_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return rng.integers(-3, 4, (n, c)), _onehot(_labels(rng, n, c), c).astype(np.int64)
+
+
+def rows_prob_labels(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return softmax(rng.standard_normal((n, c))), _labels(rng, n, c)
+
+
+def rows_logits_labels(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return 3.0 * rng.standard_normal((n, c)), _labels(rng, n, c)
+
+
+def rows_prob_ints_labels(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return _onehot(_labels(rng, n, c), c).astype(np.int64), _labels(rng, n, c)
+
+
+def rows_logit_ints_labels(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return rng.integers(-3, 4, (n, c)), _labels(rng, n, c)
+
+
+def _scores_clear_of_margin(rng: np.random.Generator, n: int, c: int, y: np.ndarray, margin: float) -> np.ndarray:
+    """Scores whose true-minus-wrong differences stay clear of the margin and of ties between classes."""
+    while True:
+        p = 2.0 * rng.standard_normal((n, c))
+        true = p[np.arange(n), y][:, None]
+        gaps = np.abs(true - p - margin)
+        others = np.sort(np.where(np.eye(c, dtype=bool)[y], -np.inf, p), axis=1)
+        ties = np.diff(others[:, 1:], axis=1) if c > 2 else np.ones((n, 1))
+        if gaps.min() > 1e-3 and (c <= 2 or np.abs(ties).min() > 1e-3):
+            return p
+
+
+def rows_margin_labels(margin: float) -> Maker:
+    def make(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+        c = _classes(k)
+        y = _labels(rng, n, c)
+        return _scores_clear_of_margin(rng, n, c, y, margin), y
+
+    return make
+
+
+def rows_margin_onehot(margin: float) -> Maker:
+    def make(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+        c = _classes(k)
+        y = _labels(rng, n, c)
+        return _scores_clear_of_margin(rng, n, c, y, margin), _onehot(y, c)
+
+    return make
+
+
+def rows_margin_perfect(margin: float) -> Maker:
+    def make(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+        c = _classes(k)
+        y = _labels(rng, n, c)
+        p = 2.0 * rng.standard_normal((n, c))
+        p[np.arange(n), y] = -np.inf
+        best_wrong = p.max(axis=1)
+        p[np.arange(n), y] = best_wrong + margin + np.abs(rng.standard_normal(n))
+        return p, y
+
+    return make
+
+
+def rows_same(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    t = softmax(rng.standard_normal((n, c)))
+    return t.copy(), t
+
+
+# ------------------------------------------------------------------------------------------------------------ cases
+@dataclass(frozen=True)
+class Case:
+    id: str
+    name: str
+    make: Maker
+    ints: Maker
+    params: dict[str, Any] = field(default_factory=dict)
+    perfect: Maker | None = None
+    nonnegative: bool = True
+
+    @property
+    def loss(self) -> losslab.Loss:
+        return losslab.get(self.name, **self.params)
+
+    @property
+    def kind(self) -> str:
+        return definition(self.name).kind
+
+    @property
+    def elementwise(self) -> bool:
+        return self.kind == "elementwise"
+
+    @property
+    def reductions(self) -> tuple[str, ...]:
+        return definition(self.name).reductions
+
+    @property
+    def weighted_by_class(self) -> bool:
+        return self.params.get("class_weight") is not None
+
+    def __str__(self) -> str:
+        return self.id
+
+
+CASES: list[Case] = [
+    # regression
+    Case("mse", "mse", real, real_ints, perfect=real_perfect),
+    Case("sse", "sse", real, real_ints, perfect=real_perfect),
+    Case("rmse", "rmse", real, real_ints, perfect=real_perfect),
+    Case("mae", "mae", real, real_ints, perfect=real_perfect),
+    Case("huber", "huber", real, real_ints, perfect=real_perfect),
+    Case("huber-delta2.5", "huber", real, real_ints, {"delta": 2.5}, perfect=real_perfect),
+    Case("smooth_l1", "smooth_l1", real, real_ints, perfect=real_perfect),
+    Case("smooth_l1-beta0.5", "smooth_l1", real, real_ints, {"beta": 0.5}, perfect=real_perfect),
+    Case("smooth_l1-beta0", "smooth_l1", real, real_ints, {"beta": 0.0}, perfect=real_perfect),
+    Case("log_cosh", "log_cosh", real, real_ints, perfect=real_perfect),
+    Case("quantile", "quantile", real, real_ints, perfect=real_perfect),
+    Case("quantile-q0.9", "quantile", real, real_ints, {"q": 0.9}, perfect=real_perfect),
+    Case("msle", "msle", nonneg, nonneg_ints, perfect=nonneg_perfect),
+    Case("mape", "mape", mape_input, mape_ints, perfect=mape_perfect),
+    Case("poisson", "poisson", poisson_input, poisson_ints, nonnegative=False),
+    Case("poisson-log", "poisson", log_poisson_input, log_poisson_ints, {"log_input": True}, nonnegative=False),
+    # binary
+    Case("bce", "binary_cross_entropy", prob_hard, prob_ints),
+    Case("bce-soft", "binary_cross_entropy", prob_soft, prob_ints, {"label_smoothing": 0.1}),
+    Case("bce-logits", "binary_cross_entropy", logits_hard, logits_ints, {"from_logits": True}),
+    Case("bce-logits-posweight", "binary_cross_entropy", logits_hard, logits_ints,
+         {"from_logits": True, "pos_weight": 2.0, "label_smoothing": 0.2}),
+    Case("binary_focal", "binary_focal", prob_hard, prob_ints),
+    Case("binary_focal-logits", "binary_focal", logits_hard, logits_ints,
+         {"from_logits": True, "gamma": 0.5, "alpha": 0.25}),
+    Case("hinge", "hinge", signed, signed_ints, perfect=signed_perfect),
+    Case("hinge-01", "hinge", zero_one, logits_ints),
+    Case("squared_hinge", "squared_hinge", signed, signed_ints, perfect=signed_perfect),
+    # multiclass
+    Case("cce", "categorical_cross_entropy", rows_prob_onehot, rows_prob_ints),
+    Case("cce-soft", "categorical_cross_entropy", rows_prob_soft, rows_prob_ints),
+    Case("cce-logits", "categorical_cross_entropy", rows_logits_onehot, rows_logits_ints, {"from_logits": True}),
+    Case("cce-logits-smooth-cw", "categorical_cross_entropy", rows_logits_onehot, rows_logits_ints,
+         {"from_logits": True, "label_smoothing": 0.1, "class_weight": {0: 2.0, 1: 0.5}}),
+    Case("sparse_cce", "sparse_categorical_cross_entropy", rows_prob_labels, rows_prob_ints_labels),
+    Case("sparse_cce-logits", "sparse_categorical_cross_entropy", rows_logits_labels, rows_logit_ints_labels,
+         {"from_logits": True, "label_smoothing": 0.1}),
+    Case("categorical_focal", "categorical_focal", rows_prob_onehot, rows_prob_ints),
+    Case("categorical_focal-logits", "categorical_focal", rows_logits_onehot, rows_logits_ints,
+         {"from_logits": True, "gamma": 1.5, "alpha": 1.0}),
+    Case("categorical_hinge", "categorical_hinge", rows_margin_labels(1.0), rows_logit_ints_labels,
+         perfect=rows_margin_perfect(1.0)),
+    Case("categorical_hinge-onehot", "categorical_hinge", rows_margin_onehot(1.0), rows_logits_ints),
+    Case("multi_margin", "multi_margin", rows_margin_labels(1.0), rows_logit_ints_labels,
+         perfect=rows_margin_perfect(1.0)),
+    Case("multi_margin-p2", "multi_margin", rows_margin_labels(0.5), rows_logit_ints_labels,
+         {"p": 2, "margin": 0.5}, perfect=rows_margin_perfect(0.5)),
+    # distributions
+    Case("kl_divergence", "kl_divergence", rows_prob_soft, rows_prob_ints, perfect=rows_same),
+    Case("js_divergence", "js_divergence", rows_prob_soft, rows_prob_ints, perfect=rows_same),
+]
+
+CASE_IDS = [c.id for c in CASES]
+ELEMENTWISE = [c for c in CASES if c.elementwise]
+PERFECT = [c for c in CASES if c.perfect is not None]
+
+
+def builtin_names() -> list[str]:
+    from losslab.losses import definitions
+
+    return sorted(d.name for d in definitions() if d.builtin)
+
+
+def covered_names() -> set[str]:
+    return {c.name for c in CASES}
