@@ -31,17 +31,28 @@ def explain(loss: str | Loss, pred: Any, target: Any, lang: str | None = "en", *
     return _explain(loss, pred, target, lang=lang, **kwargs)
 
 
+def recommend(data: Any, target: Any = None, **hints: Any) -> Any:
+    """A ranked loss recommendation for your data, with the reasons (and, with ``evidence=True``, the evidence).
+
+    See :func:`losslab.advice.recommend`.
+    """
+    from .advice import recommend as _recommend
+
+    return _recommend(data, target, **hints)
+
+
 __all__ = [
     "Loss",
     "LossDefinition",
     "LossInputError",
     "LossInputWarning",
+    "__version__",
     "catalog",
     "explain",
     "get",
+    "recommend",
     "register",
     "unregister",
-    "__version__",
 ]
 
 
