@@ -1,0 +1,361 @@
+"""Matching a catalog loss to a data set: the output layer, the target format and the way back to the scores.
+
+A model produces raw scores ``Z``. What a loss wants to see differs from loss to loss — a probability for
+``binary_cross_entropy``, a row of class probabilities for ``kl_divergence``, a raw score for ``hinge``, a rate for
+``poisson`` — and so does the target: 0/1 or ±1, integer labels or one-hot rows, standardized values. An
+:class:`Objective` settles all of that once, from the loss's definition in the catalog:
+
+- the **output layer** (``head``): ``identity`` (regression, raw logits, hinge scores), ``sigmoid``, ``softmax`` or
+  ``softplus`` (for losses that need a non-negative prediction);
+- the **target encoding** (:meth:`Objective.encode`): ``values``, ``binary`` (0/1), ``signed`` (±1),
+  ``labels`` (integers) or ``onehot``;
+- the **chain rule through the output layer** (:meth:`Objective.head_backward`): d(loss)/dZ from the
+  d(loss)/d(pred) that ``loss.grad`` returns.
+
+Where a loss offers a numerically stable path on raw scores (``from_logits`` of the cross-entropies and focal
+losses, ``log_input`` of ``poisson``), a loss given *by name* takes it; a :class:`~losslab.Loss` object is used with
+the parameters it has, so ``losslab.get("bce")`` (probabilities) trains through a sigmoid output layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from ..errors import LossInputError
+from ..losses import Loss, get
+from ..losses import definition as loss_definition
+from ..losses._core import Reduction
+from ._common import DataTask, TrainingError
+from .data import Dataset
+
+__all__ = ["HEADS", "OUTPUTS", "Objective", "default_loss", "make_objective"]
+
+Head = Literal["identity", "sigmoid", "softmax", "softplus"]
+TargetFormat = Literal["values", "binary", "signed", "labels", "onehot"]
+HEADS: tuple[str, ...] = ("identity", "sigmoid", "softmax", "softplus")
+OUTPUTS: tuple[str, ...] = ("auto", "logits", "identity", "sigmoid", "softmax", "softplus")
+"""What ``output=`` accepts: ``auto`` chooses from the loss; ``logits`` and ``identity`` both mean raw scores."""
+
+_DEFAULT_LOSS: dict[str, str] = {
+    "regression": "mse",
+    "binary": "binary_cross_entropy",
+    "multiclass": "sparse_categorical_cross_entropy",
+}
+_RELATIVE = frozenset({"mape"})  # losses of the error relative to the target
+_SUGGEST: dict[str, str] = {
+    "regression": "mse, mae or huber",
+    "binary": "binary_cross_entropy, binary_focal or hinge",
+    "multiclass": "sparse_categorical_cross_entropy or categorical_hinge",
+}
+
+
+def default_loss(task: DataTask) -> str:
+    """The loss :func:`~losslab.training.fit` uses when none is named: mse, binary_cross_entropy or sparse CCE."""
+    return _DEFAULT_LOSS[task]
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    e /= e.sum(axis=1, keepdims=True)
+    return e
+
+
+def _softplus(z: np.ndarray) -> np.ndarray:
+    return np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Objective:
+    """A loss matched to a task: output layer, target encoding and metrics. Built by :func:`make_objective`.
+
+    Attributes
+    ----------
+    loss : Loss
+        The catalog loss with the parameters the trainer calls it with (``from_logits`` already decided).
+    task : {"regression", "binary", "multiclass"}
+    n_classes : int
+        0 for regression.
+    n_outputs : int
+        Scores per example the model must produce: 1 for regression and binary losses, C for multiclass losses.
+    head : {"identity", "sigmoid", "softmax", "softplus"}
+        The output layer between the scores and the loss.
+    target_format : {"values", "binary", "signed", "labels", "onehot"}
+    scale_target : bool
+        Regression targets are standardized with ``y_mean`` / ``y_scale`` for training; predictions and the
+        MAE / RMSE metrics are always in the original units.
+    probabilistic : bool
+        Whether the outputs read as probabilities (cross-entropy, focal and divergence losses; not hinge losses).
+    """
+
+    loss: Loss
+    task: DataTask
+    n_classes: int
+    n_outputs: int
+    head: Head
+    target_format: TargetFormat
+    scale_target: bool = False
+    y_mean: float = 0.0
+    y_scale: float = 1.0
+    probabilistic: bool = False
+
+    @property
+    def reduction(self) -> Reduction:
+        """The reduction the trainer uses: the loss's own default (``"sum"`` for sse, ``"mean"`` otherwise)."""
+        return self.loss.definition.default_reduction
+
+    # -- targets --------------------------------------------------------------------------------------------
+    def encode(self, y: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
+        """Targets as the loss takes them: (N, 1) values / 0-1 / ±1, (N,) integer labels or (N, C) one-hot rows."""
+        y = np.asarray(y)
+        fmt = self.target_format
+        if fmt == "values":
+            v = (y - self.y_mean) / self.y_scale if self.scale_target else y
+            return np.asarray(v, dtype=dtype).reshape(-1, 1)
+        labels = y.astype(np.int64)
+        if fmt == "labels":
+            return labels
+        if fmt == "onehot":
+            return (labels[:, None] == np.arange(self.n_classes)[None, :]).astype(dtype)
+        if fmt == "signed":
+            return np.where(labels == 1, 1.0, -1.0).astype(dtype).reshape(-1, 1)
+        return labels.astype(dtype).reshape(-1, 1)
+
+    # -- the output layer and its derivative ----------------------------------------------------------------
+    def output(self, Z: np.ndarray) -> np.ndarray:
+        """What the loss sees (``pred``) for raw scores ``Z``: the head applied."""
+        h = self.head
+        if h == "identity":
+            return Z
+        if h == "sigmoid":
+            return _sigmoid(Z)
+        if h == "softmax":
+            return _softmax(Z)
+        return _softplus(Z)
+
+    def head_backward(self, dpred: np.ndarray, Z: np.ndarray, pred: np.ndarray) -> np.ndarray:
+        """d(loss)/dZ from d(loss)/d(pred): the chain rule through the output layer.
+
+        sigmoid: ``dZ = dpred · p (1 - p)``; softmax: ``dZ = p ⊙ (dpred - Σ_j dpred_j p_j)``;
+        softplus: ``dZ = dpred · sigmoid(Z)``; identity: ``dZ = dpred``.
+        """
+        h = self.head
+        if h == "identity":
+            return dpred
+        if h == "sigmoid":
+            return dpred * pred * (1.0 - pred)
+        if h == "softmax":
+            return pred * (dpred - np.sum(dpred * pred, axis=1, keepdims=True))
+        return dpred * _sigmoid(Z)
+
+    # -- reading the scores ---------------------------------------------------------------------------------
+    def predict(self, Z: np.ndarray) -> np.ndarray:
+        """Predicted values in original units (regression) or class indices (classification)."""
+        if self.task == "regression":
+            p = self.output(Z)[:, 0].astype(np.float64)
+            if self.loss.params.get("log_input"):
+                return np.exp(p)  # the scores are log-rates
+            return p * self.y_scale + self.y_mean if self.scale_target else p
+        if self.n_outputs == 1:
+            return (Z[:, 0] > 0).astype(np.int64)  # sigmoid(z) > 1/2 and sign(z) > 0 both mean z > 0
+        return np.argmax(Z, axis=1)
+
+    def proba(self, Z: np.ndarray) -> np.ndarray | None:
+        """Class probabilities (N, C) when the loss is probabilistic, else None (hinge scores are not probabilities)."""
+        if self.task == "regression" or not self.probabilistic:
+            return None
+        if self.n_outputs == 1:
+            p1 = _sigmoid(Z[:, 0].astype(np.float64))
+            return np.stack([1.0 - p1, p1], axis=1)
+        return _softmax(Z.astype(np.float64))
+
+    def baseline(self, target: np.ndarray) -> float:
+        """The loss of the best trivial model — one that ignores the features — on these (encoded) targets.
+
+        Regression: a constant (the mean or the median, whichever scores lower). Classification: constant scores
+        from the class frequencies (or all zeros, whichever scores lower). The diagnosis calls a loss "high" by
+        comparing it with this number.
+        """
+        n = len(target)
+        if n == 0:
+            return float("nan")
+        candidates: list[np.ndarray] = []
+        if self.task == "regression":
+            t = target[:, 0].astype(np.float64)
+            for c in (float(np.mean(t)), float(np.median(t))):
+                if self.loss.params.get("log_input"):
+                    c = float(np.log(max(c, 1e-8)))
+                candidates.append(np.full((n, 1), c, dtype=target.dtype))
+        else:
+            if self.target_format == "labels":
+                labels = target
+            elif self.target_format == "onehot":
+                labels = np.argmax(target, axis=1)
+            else:
+                labels = (target[:, 0] > 0).astype(np.int64)
+            counts = np.bincount(labels, minlength=self.n_classes).astype(np.float64)
+            prior = np.clip(counts / counts.sum(), 1e-6, 1.0)
+            if self.n_outputs == 1:
+                rows = [np.array([np.log(prior[1] / prior[0])]), np.zeros(1)]
+            else:
+                rows = [np.log(prior), np.zeros(self.n_classes)]
+            dt = np.float64 if target.dtype.kind in "iu" else target.dtype
+            candidates += [self.output(np.tile(r.astype(dt), (n, 1))) for r in rows]
+        values = [float(self.loss(c, target, nan_policy="propagate")) for c in candidates]
+        finite = [v for v in values if np.isfinite(v)]
+        return min(finite) if finite else float("nan")
+
+    def initial_bias(self, target: np.ndarray) -> np.ndarray | None:
+        """A good starting value for the output layer's bias, or None to start at 0.
+
+        Regression starts from the mean target — on the scale the loss sees: ``log(mean)`` for ``log_input``
+        (Poisson), the inverse softplus for a softplus output — so that the first steps are not spent on the
+        offset. Classification starts at 0 (even odds).
+        """
+        if self.task != "regression" or len(target) == 0:
+            return None
+        mean = float(np.mean(target))
+        if self.loss.params.get("log_input"):
+            return np.array([np.log(max(mean, 1e-8))])
+        if self.head == "softplus":
+            m = max(mean, 1e-8)
+            return np.array([m + np.log(-np.expm1(-m))])  # softplus⁻¹(m) = log(eᵐ - 1), written stably
+        return np.array([mean])
+
+    def describe(self) -> dict[str, Any]:
+        """The matching as plain data: loss name and parameters, head, target format, outputs."""
+        return {"loss": self.loss.name, "params": {k: _plain(v) for k, v in self.loss.params.items()},
+                "head": self.head, "target_format": self.target_format, "n_outputs": self.n_outputs,
+                "scale_target": self.scale_target, "probabilistic": self.probabilistic,
+                "reduction": self.reduction}
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Mapping):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, tuple):
+        return [_plain(x) for x in v]
+    return v
+
+
+def make_objective(
+    loss: str | Loss | None,
+    data: Dataset,
+    *,
+    output: str = "auto",
+    loss_params: Mapping[str, Any] | None = None,
+    scale_target: bool = True,
+) -> Objective:
+    """Match ``loss`` to the data set ``data``: output layer, target format, stable path.
+
+    Parameters
+    ----------
+    loss : str, Loss or None
+        A catalog name or alias, a :class:`~losslab.Loss`, or None for :func:`default_loss` of the task.
+    data : Dataset
+        Gives the task, the number of classes and the target statistics.
+    output : {"auto", "logits", "identity", "sigmoid", "softmax", "softplus"}
+        ``auto``: raw scores where the loss takes them (stable ``from_logits`` / ``log_input`` paths for losses
+        given by name), otherwise the activation the loss's input domain calls for. ``sigmoid`` / ``softmax``
+        force the probability path (``from_logits=False``), ``logits`` the raw-score path.
+    loss_params : mapping, optional
+        Parameters for a loss given by name, e.g. ``{"pos_weight": 9.0}``.
+    scale_target : bool
+        Train regression on standardized targets (when the loss accepts any real target).
+
+    Raises
+    ------
+    TrainingError
+        When the loss does not fit the data (a binary loss on three classes, a regression loss on labels, ...)
+        or ``output`` contradicts the loss.
+    """
+    task = data.task
+    if output not in OUTPUTS:
+        raise TrainingError(f"output must be one of {', '.join(OUTPUTS)}, not {output!r}")
+    if loss is None:
+        loss = default_loss(task)
+    explicit: set[str] = set()
+    if isinstance(loss, Loss):
+        if loss_params:
+            loss = loss.with_params(**loss_params)
+        d = loss.definition
+        explicit = {p.name for p in d.params}
+        params = dict(loss.params)
+    else:
+        d = loss_definition(loss)
+        params = dict(loss_params or {})
+        explicit = set(params)
+    name = d.name
+    known = {p.name for p in d.params}
+    c = data.n_classes
+
+    if task == "regression":
+        if d.task != "regression":
+            raise TrainingError(f"{name} is a {d.task} loss, but {data.name} is a regression data set; "
+                                f"try {_SUGGEST['regression']}")
+        if "log_input" in known and "log_input" not in explicit and output in ("auto", "logits", "identity"):
+            params["log_input"] = True
+        n_out = 1
+    elif d.task == "regression":
+        raise TrainingError(f"{name} is a regression loss, but {data.name} asks for {task} classification; "
+                            f"try {_SUGGEST[task]}")
+    elif d.task == "binary":
+        if c != 2:
+            raise TrainingError(f"{name} is a binary loss, but {data.name} has {c} classes; "
+                                f"try {_SUGGEST['multiclass']}")
+        n_out = 1
+    else:
+        n_out = c
+    if task != "regression" and "from_logits" in known:
+        wants_probabilities = output in ("sigmoid", "softmax")
+        wants_logits = output in ("logits", "identity")
+        if "from_logits" in explicit and ((wants_probabilities and params["from_logits"])
+                                          or (wants_logits and not params["from_logits"])):
+            raise TrainingError(f"output={output!r} contradicts {name}'s from_logits={params['from_logits']}")
+        if "from_logits" not in explicit:
+            params["from_logits"] = not wants_probabilities
+    try:
+        final = get(name, **params)
+    except LossInputError as exc:
+        raise TrainingError(str(exc)) from None
+    domain = final.definition.pred_domain(final.params)
+
+    head: Head
+    if domain == "real":
+        head = "identity"
+    elif domain == "probability":
+        head = "sigmoid" if n_out == 1 and task != "regression" else "softmax"
+        if task == "regression":
+            raise TrainingError(f"{name} needs probabilities and cannot fit regression targets")
+    else:  # nonnegative or above -1: a positive prediction
+        head = "softplus"
+    if output in ("sigmoid", "softmax", "softplus") and output != head:
+        raise TrainingError(f"output={output!r} does not suit {name} on {task} data (its output layer is {head})")
+    if output in ("logits", "identity") and head != "identity":
+        raise TrainingError(f"{name} needs {'probabilities' if domain == 'probability' else 'non-negative values'}"
+                            f", not raw scores: use output='auto' (its output layer is {head})")
+
+    fmt: TargetFormat
+    if task == "regression":
+        fmt = "values"
+    elif d.task == "binary":
+        fmt = "signed" if final.definition.target_domain(final.params) == "signed_or_binary" else "binary"
+    else:
+        fmt = "labels" if d.target_format in ("labels", "labels_or_same") else "onehot"
+    probabilistic = task != "regression" and (domain == "probability" or "from_logits" in known)
+    scale = bool(scale_target and task == "regression" and head == "identity" and not final.params.get("log_input")
+                 and final.definition.target_domain(final.params) == "real")
+    # a relative loss (percentage error) changes if the targets are shifted: scale them, but do not centre them
+    y_mean = float(data.y_mean or 0.0) if scale and name not in _RELATIVE else 0.0
+    return Objective(
+        loss=final, task=task, n_classes=c, n_outputs=n_out, head=head, target_format=fmt, scale_target=scale,
+        y_mean=y_mean, y_scale=float(data.y_scale or 1.0) if scale else 1.0, probabilistic=probabilistic,
+    )
