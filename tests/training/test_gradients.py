@@ -162,7 +162,10 @@ def test_mlp_gradient_matches_torch_autograd_regression_with_penalty():
     X, T = data.X_train, objective.encode(data.y_train)
     ours = trainer_gradient(model, objective, X, T, penalty)
     net = _torch_mlp(model, torch.nn.ReLU)
-    out = torch.nn.functional.huber_loss(net(torch.from_numpy(X)), torch.from_numpy(T), delta=0.7)
+    # training runs on standardized targets, so delta (given in the target's units) is scaled to match
+    delta = objective.loss.params["delta"]
+    assert delta == pytest.approx(0.7 / objective.y_scale) and objective.user_loss.params["delta"] == 0.7
+    out = torch.nn.functional.huber_loss(net(torch.from_numpy(X)), torch.from_numpy(T), delta=delta)
     out = out + 0.01 * sum((m.weight**2).sum() for m in net if isinstance(m, torch.nn.Linear))
     out.backward()
     np.testing.assert_allclose(ours, _flat_torch_grads(net), rtol=1e-10, atol=1e-12)

@@ -32,7 +32,6 @@ __all__ = ["CandidateResult", "Evidence", "run_evidence"]
 
 _LOWER_IS_BETTER = frozenset({"mae", "rmse", "median_ae", "log_loss", "ece", "pinball", "rmsle"})
 _TASKS = ("regression", "binary", "multiclass")
-_UNIT_PARAMS = {"huber": "delta", "smooth_l1": "beta"}  # parameters in the units of the target
 
 
 @dataclass
@@ -436,13 +435,9 @@ def _finite(v: float | None) -> float | None:
 
 
 def _fit_params(c: Candidate, fold: Any) -> dict[str, Any] | None:
-    """The candidate's parameters as the trainer needs them: a parameter in target units is rescaled when the
-    trainer standardizes the target (Huber's δ on standardized targets is δ / y_scale)."""
-    params = dict(c.params)
-    key = _UNIT_PARAMS.get(c.loss)
-    if key is not None and key in params and fold.y_scale:
-        params[key] = float(params[key]) / float(fold.y_scale)
-    return params or None
+    """The candidate's parameters as the trainer takes them: in the target's own units (the trainer rescales
+    thresholds such as Huber's delta itself when it standardizes the target)."""
+    return dict(c.params) or None
 
 
 def _primary_value(res: CandidateResult, key: str, fold: int | None = None) -> float | None:

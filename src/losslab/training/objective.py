@@ -106,6 +106,12 @@ class Objective:
     y_mean: float = 0.0
     y_scale: float = 1.0
     probabilistic: bool = False
+    given_loss: Loss | None = None  # the loss in the user's units, when ``loss`` was rescaled for standardized targets
+
+    @property
+    def user_loss(self) -> Loss:
+        """The loss as the user set it (thresholds in the target's own units)."""
+        return self.given_loss if self.given_loss is not None else self.loss
 
     @property
     def reduction(self) -> Reduction:
@@ -232,7 +238,7 @@ class Objective:
 
     def describe(self) -> dict[str, Any]:
         """The matching as plain data: loss name and parameters, head, target format, outputs."""
-        return {"loss": self.loss.name, "params": {k: _plain(v) for k, v in self.loss.params.items()},
+        return {"loss": self.loss.name, "params": {k: _plain(v) for k, v in self.user_loss.params.items()},
                 "head": self.head, "target_format": self.target_format, "n_outputs": self.n_outputs,
                 "scale_target": self.scale_target, "probabilistic": self.probabilistic,
                 "reduction": self.reduction}
@@ -355,7 +361,15 @@ def make_objective(
                  and final.definition.target_domain(final.params) == "real")
     # a relative loss (percentage error) changes if the targets are shifted: scale them, but do not centre them
     y_mean = float(data.y_mean or 0.0) if scale and name not in _RELATIVE else 0.0
+    y_scale = float(data.y_scale or 1.0) if scale else 1.0
+    given = final
+    # A threshold given in the target's units (Huber's delta, smooth L1's beta) must move with the targets:
+    # huber(s e; delta) = s^2 huber(e; delta / s), so training on standardized targets with delta / s fits the
+    # same model as training on the raw targets with delta.
+    for threshold in ("delta", "beta"):
+        if scale and threshold in final.params and y_scale != 1.0:
+            final = final.with_params(**{threshold: final.params[threshold] / y_scale})
     return Objective(
         loss=final, task=task, n_classes=c, n_outputs=n_out, head=head, target_format=fmt, scale_target=scale,
-        y_mean=y_mean, y_scale=float(data.y_scale or 1.0) if scale else 1.0, probabilistic=probabilistic,
+        y_mean=y_mean, y_scale=y_scale, probabilistic=probabilistic, given_loss=given if given is not final else None,
     )

@@ -198,8 +198,9 @@ class Run:
 
     @property
     def loss(self) -> Loss:
-        """The loss as trained with (parameters such as ``from_logits`` included)."""
-        return self.objective.loss
+        """The loss as trained with (``from_logits`` included; thresholds such as Huber's delta in the target's
+        own units, although training ran on standardized targets with the threshold scaled to match)."""
+        return self.objective.user_loss
 
     def scores(self, X: Any) -> np.ndarray:
         """Raw model outputs ``Z`` (N, n_outputs): logits, hinge scores or standardized regression values."""
