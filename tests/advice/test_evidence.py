@@ -123,13 +123,21 @@ def test_folds_shrink_to_the_smallest_class_and_rows_are_sampled():
     assert ev.rows == 100 and ev.total_rows == 300 and ev.notes[0].key == "evidence.subsampled"
 
 
-def test_unit_parameters_are_rescaled_for_standardized_targets():
+def test_unit_parameters_are_passed_in_target_units():
+    """The trainer rescales thresholds for standardized targets itself: the advice must not do it a second time."""
+    from losslab.training import make_objective
+    from losslab.training.data import from_arrays
+
     class Fold:
         y_scale = 4.0
 
-    assert _fit_params(Candidate("huber", {"delta": 2.0}), Fold()) == {"delta": 0.5}
-    assert _fit_params(Candidate("quantile", {"q": 0.9}), Fold()) == {"q": 0.9}
+    assert _fit_params(Candidate("huber", {"delta": 2.0}), Fold()) == {"delta": 2.0}
     assert _fit_params(Candidate("mse"), Fold()) is None
+    rng = np.random.default_rng(0)
+    data = from_arrays(rng.normal(size=(40, 1)), 4.0 * rng.normal(size=40), seed=0)
+    objective = make_objective("huber", data, loss_params={"delta": 2.0})
+    assert objective.loss.params["delta"] == pytest.approx(2.0 / data.y_scale)
+    assert objective.user_loss.params["delta"] == 2.0
 
 
 def test_calibration_error():
