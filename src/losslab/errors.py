@@ -43,6 +43,10 @@ class LossInputError(ValueError):
             message += f" Hint: {hint}"
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, str, str, str | None]]:
+        # keyword-only state: the default exception pickling would call cls(message) and fail
+        return (type(self), (self.loss, self.argument, self.expected, self.got, self.hint))
+
     def to_dict(self) -> dict[str, str | None]:
         """The error as plain data (for ``--json`` output and the lab's HTTP 4xx bodies)."""
         return {

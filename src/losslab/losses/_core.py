@@ -268,6 +268,8 @@ class Batch:
     labels: Array | None = None  # integer class per example, for class weights and ignore_index
     keep: Array | None = None  # bool (N,): examples that count (False: ignored or omitted)
     target_shape: tuple[int, ...] | None = None  # as the user passed it (error messages point into it)
+    missing_labels: Array | None = None  # bool (N,): NaN integer labels (nan_policy "omit" / "propagate")
+    nonfinite: Array | None = None  # bool (N,): examples with NaN / inf input, under nan_policy "propagate"
 
 
 def _shape_error(loss: str, expected: str, pred: Array, target: Array, hint: str | None = None) -> LossInputError:
@@ -435,7 +437,11 @@ class Loss:
             raise LossInputError(
                 self.name, "out", f"an array of shape {v.shape_str(g.shape)}", f"shape {v.shape_str(out.shape)}"
             )
-        np.copyto(out, g, casting="same_kind")
+        try:
+            np.copyto(out, g, casting="same_kind")
+        except TypeError:
+            raise LossInputError(self.name, "out", f"a floating array that can hold {g.dtype}",
+                                 f"dtype {out.dtype}") from None
         return out
 
     # -- the work ----------------------------------------------------------------------------------------------
@@ -506,9 +512,16 @@ class Loss:
         self._check_values(batch, nan_policy)
         if d.prepare_target is not None:
             batch.target = d.prepare_target(xp, batch.target)
-        if nan_policy == "omit":
+        if nan_policy != "raise":
             finite = xp.all(xp.isfinite(batch.pred), axis=1) & xp.all(xp.isfinite(batch.target), axis=1)
-            batch.keep = finite if batch.keep is None else (batch.keep & finite)
+            if batch.missing_labels is not None:
+                finite = finite & ~batch.missing_labels
+            if nan_policy == "omit":
+                batch.keep = finite if batch.keep is None else (batch.keep & finite)
+            else:
+                # branch-wise formulas (max, where) can turn NaN into a finite number: mark those examples so
+                # that their value and gradient come out NaN, as "propagate" promises
+                batch.nonfinite = ~finite
         return batch
 
     def _layout_elementwise(self, xp: Namespace, p: Array, t: Array, dtype: Any, pred_shape: tuple[int, ...]) -> Batch:
@@ -595,14 +608,16 @@ class Loss:
 
         t = on_blocks(xp, t, in_range)
         labels = xp.reshape(t, (n,))
+        missing = None
         if xp.isdtype(labels.dtype, "real floating"):
-            labels = xp.where(xp.isfinite(labels), labels, -1)
+            missing = ~xp.isfinite(labels)  # only reachable under nan_policy "omit" / "propagate"
+            labels = xp.where(missing, xp.zeros_like(labels) - 1, labels)
         labels = xp.astype(labels, xp.int64)
         keep = None
         if ignore_index is not None:
             keep = labels != ignore_index
         onehot = xp.astype(xp.reshape(labels, (n, 1)) == xp.reshape(xp.arange(c, dtype=xp.int64), (1, c)), dtype)
-        return Batch(xp, p2, onehot, pred_shape, n, labels=labels, keep=keep)
+        return Batch(xp, p2, onehot, pred_shape, n, labels=labels, keep=keep, missing_labels=missing)
 
     def _check_values(self, batch: Batch, nan_policy: NanPolicy) -> None:
         d = self.definition
@@ -621,10 +636,17 @@ class Loss:
             check = _domain_check(d, "target", d.target_domain(self.params), self.params, finite_only, tshape)
             if check is not None and not (d.kind == "rows" and batch.labels is not None and batch.keep is not None):
                 batch.target = on_blocks(xp, batch.target, check)
+            if is_lazy(xp) and d.target_domain(self.params) == "signed_or_binary":
+                # a chunk sees only its own labels: -1 in one chunk and 0 in another is checked over the whole
+                mix = xp.any(batch.target == -1) & xp.any(batch.target == 0)
+                batch.target = _fail_lazily_if(batch.target, mix, LossInputError(
+                    d.name, "target", "labels all in {-1, +1} or all in {0, 1}", "a mix of -1, 0 and 1",
+                    "with -1 present, 0 is ambiguous: use one encoding for the whole set"))
         if d.kind == "rows" and pred_domain == "probability" and not is_lazy(xp):
-            _warn_unnormalized(xp, d.name, "pred", batch.pred)
+            has_logits = "from_logits" in self.params
+            _warn_unnormalized(xp, d.name, "pred", batch.pred, has_logits)
             if d.task == "distribution":
-                _warn_unnormalized(xp, d.name, "target", batch.target)
+                _warn_unnormalized(xp, d.name, "target", batch.target, has_logits)
 
     def _weights(self, batch: Batch, sample_weight: Any, nan_policy: NanPolicy) -> Array | None:
         """w_i = sample_weight_i * class_weight[y_i] (None when every weight is 1)."""
@@ -632,7 +654,11 @@ class Loss:
         dtype = batch.pred.dtype
         w = None
         if sample_weight is not None:
-            sw = to_float(xp, as_array(xp, sample_weight), dtype) if not _is_number(sample_weight) else None
+            try:
+                sw = to_float(xp, as_array(xp, sample_weight), dtype) if not _is_number(sample_weight) else None
+            except (TypeError, ValueError) as exc:
+                raise LossInputError(self.name, "sample_weight", "numbers, one weight per example",
+                                     f"{type(sample_weight).__name__} that is not numeric ({exc})") from None
             if sw is None:
                 sw = xp.full((batch.n,), float(sample_weight), dtype=dtype)
             if sw.ndim == 0:
@@ -641,7 +667,8 @@ class Loss:
                 raise LossInputError(self.name, "sample_weight", f"one weight per example, shape ({batch.n},)",
                                      f"shape {v.shape_str(tuple(sw.shape))}",
                                      "weights belong to examples (rows), not to elements")
-            sw = on_blocks(xp, sw, v.finite_check(self.name, "sample_weight"))
+            sw = on_blocks(xp, sw, v.finite_check(self.name, "sample_weight", hint="a weight must be a finite "
+                                                  "number; nan_policy applies to pred and target, not to weights"))
             sw = on_blocks(xp, sw, v.interval_check(self.name, "sample_weight", 0.0, None,
                                                     expected="non-negative weights"))
             w = sw
@@ -674,11 +701,11 @@ class Loss:
                 if keep is not None:
                     ww = xp.where(keep, ww, xp.zeros_like(ww))
                 total = xp.sum(ww)
-                if not is_lazy(xp) and float(total) == 0.0:
-                    why = "every example is ignored (ignore_index) or omitted (nan_policy='omit')" if w is None else (
-                        "the weights sum to 0")
-                    raise LossInputError(d.name, "sample_weight", "a positive total weight for the mean",
-                                         why, "use reduction='sum', or keep at least one weighted example")
+                why = "every example is ignored (ignore_index) or omitted (nan_policy='omit')" if w is None else (
+                    "the weights sum to 0")
+                zero_total = LossInputError(d.name, "sample_weight", "a positive total weight for the mean",
+                                            why, "use reduction='sum', or keep at least one weighted example")
+                total = on_blocks(xp, total, _positive_total(zero_total))
         average_elements = d.kind == "elementwise" and d.element_reduce == "mean" and k > 1
 
         value = None
@@ -694,6 +721,8 @@ class Loss:
                 per = per * w
             if keep is not None:
                 per = xp.where(keep, per, xp.zeros_like(per))
+            if batch.nonfinite is not None:
+                per = xp.where(batch.nonfinite, xp.full_like(per, xp.nan), per)
             if reduction == "none":
                 value = per
             elif reduction == "sum":
@@ -714,6 +743,8 @@ class Loss:
                 raw_g = raw_g / total
             if keep is not None:
                 raw_g = xp.where(xp.reshape(keep, (batch.n, 1)), raw_g, xp.zeros_like(raw_g))
+            if batch.nonfinite is not None:
+                raw_g = xp.where(xp.reshape(batch.nonfinite, (batch.n, 1)), xp.full_like(raw_g, xp.nan), raw_g)
             if d.finalize == "sqrt":
                 assert value is not None
                 factor = xp.where(value > 0, 0.5 / xp.where(value > 0, value, xp.ones_like(value)),
@@ -729,6 +760,26 @@ class _nullcontext:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def _fail_lazily_if(x: Array, flag: Array, error: LossInputError) -> Array:
+    """``x`` (a Dask array) that raises ``error`` when computed if the 0-d ``flag`` is true."""
+    import dask.array as da
+
+    def passthrough(block: np.ndarray, bad: np.ndarray) -> np.ndarray:
+        if bool(bad):
+            raise error
+        return block
+
+    return da.map_blocks(passthrough, x, flag, dtype=x.dtype)
+
+
+def _positive_total(error: LossInputError) -> Callable[[Namespace, Array], None]:
+    def check(xp: Namespace, total: Array) -> None:
+        if float(xp.sum(total)) == 0.0:
+            raise error
+
+    return check
 
 
 def _class_weight_array(loss: str, class_weight: Any, c: int) -> np.ndarray:
@@ -818,17 +869,22 @@ def _domain_check(
     raise AssertionError(domain)
 
 
-def _warn_unnormalized(xp: Namespace, loss: str, argument: str, rows: Array) -> None:
+def _warn_unnormalized(xp: Namespace, loss: str, argument: str, rows: Array, has_from_logits: bool) -> None:
     sums = xp.sum(rows, axis=1)
     off = xp.abs(sums - 1.0) > 1e-3
     if bool(xp.any(off & xp.isfinite(sums))):
         count = int(xp.sum(xp.astype(off, xp.int64)))
         first = float(sums[int(xp.argmax(xp.astype(off, xp.int8)))])
+        if argument == "pred" and has_from_logits:
+            advice = "If these are raw scores, pass from_logits=True; if they are probabilities, check the softmax."
+        elif argument == "pred":
+            advice = "If these are raw scores, turn them into probabilities with a softmax first."
+        else:
+            advice = "A target distribution should sum to 1: divide each row by its sum."
         warnings.warn(
             LossInputWarning(
                 f"{loss}: {count} row(s) of '{argument}' do not sum to 1 (the first sums to {v.fmt(first)}); "
-                "they are used as given, not renormalized. If these are raw scores, pass from_logits=True; "
-                "if they are probabilities, check the softmax."
+                f"they are used as given, not renormalized. {advice}"
             ),
             stacklevel=_user_stacklevel(),
         )

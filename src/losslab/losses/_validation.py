@@ -61,7 +61,9 @@ def _first_bad(
     return count, value, where
 
 
-def finite_check(loss: str, argument: str, shape: tuple[int, ...] | None = None) -> Check:
+def finite_check(
+    loss: str, argument: str, shape: tuple[int, ...] | None = None, hint: str | None = None
+) -> Check:
     def check(xp: Namespace, x: Array) -> None:
         bad = ~xp.isfinite(x)
         if bool(xp.any(bad)):
@@ -71,7 +73,7 @@ def finite_check(loss: str, argument: str, shape: tuple[int, ...] | None = None)
                 argument,
                 "finite numbers",
                 f"{count} non-finite value(s), the first {fmt(value)} at {where}",
-                "clean the data, or pass nan_policy='omit' to leave those examples out "
+                hint or "clean the data, or pass nan_policy='omit' to leave those examples out "
                 "(or 'propagate' to get NaN back)",
             )
 
