@@ -15,7 +15,7 @@ from ._arrays import Array, Namespace
 
 Check = Callable[[Namespace, Array], None]
 
-__all__ = ["Check", "fail", "finite_check", "interval_check", "integer_check", "fmt", "shape_str"]
+__all__ = ["Check", "fail", "finite_check", "fmt", "integer_check", "interval_check", "shape_str"]
 
 
 def fail(loss: str, argument: str, expected: str, got: str, hint: str | None = None) -> NoReturn:
@@ -46,10 +46,7 @@ def _first_bad(
     flat_x = xp.reshape(x, (-1,))
     index = int(xp.argmax(xp.astype(flat_bad, xp.int8)))
     value = float(flat_x[index])
-    if shape is not None and math.prod(shape) == math.prod(x.shape):
-        dims = shape
-    else:
-        dims = tuple(x.shape)
+    dims = shape if shape is not None and math.prod(shape) == math.prod(x.shape) else tuple(x.shape)
     if len(dims) <= 1:
         where = f"index {index}"
     else:
