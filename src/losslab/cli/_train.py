@@ -320,6 +320,10 @@ def _print_run(run: Run, lang: str) -> None:
     _print_diagnosis(out, run, lang)
 
 
+PlotOpt = Annotated[str | None, typer.Option("--plot", help="Also save a figure (png, svg, pdf, html or json, from "
+                                              "the extension).")]
+
+
 # ----------------------------------------------------------------------------------------------------- commands
 @friendly
 @_training_errors
@@ -346,6 +350,7 @@ def train(
     standardize: StandardizeOpt = True,
     lang: LangOpt = None,
     progress: ProgressOpt = True,
+    plot: PlotOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Train a model on a data set with any loss; watch the curves; read the diagnosis."""
@@ -366,6 +371,10 @@ def train(
                       activation=activation, output=output, optimizer=optimizer, lr=lr, epochs=epochs,
                       batch_size=batch_size or None, l1=l1, l2=l2, patience=patience, seed=seed,
                       on_epoch=live.epoch if live.enabled else None, cancel=stop)
+    if plot:
+        from .. import figures
+
+        figures.save(figures.curves_from_run(run, lang=lang), plot)
     if as_json:
         _print_json({"lang": lang, **run.to_dict(lang)})
         return
@@ -399,6 +408,7 @@ def compare(
     progress: ProgressOpt = True,
     history: Annotated[bool, typer.Option("--history/--no-history", help="Include every run's history in "
                                           "--json output.")] = True,
+    plot: PlotOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Train the same model on the same split with several losses; compare validation metrics, epochs and time."""
@@ -415,6 +425,10 @@ def compare(
                              epochs=epochs, batch_size=batch_size or None, l1=l1, l2=l2, patience=patience,
                              seed=seed, on_epoch=live.epoch if live.enabled else None, cancel=stop)
     labels = [label for label, _, _ in specs]
+    if plot:
+        from .. import figures
+
+        figures.save(figures.fits_from_comparison(result, lang=lang), plot)
     if as_json:
         data_out = result.to_dict(history=history)
         for row, label in zip(data_out["results"], labels, strict=False):

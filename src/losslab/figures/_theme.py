@@ -1,0 +1,150 @@
+"""The one look of every losslab figure: colour-blind-safe colours, readable sizes, the font of the language.
+
+Colours are the Okabe–Ito palette (Okabe & Ito, "Color Universal Design", 2008), which stays distinguishable for
+the common forms of colour blindness; lines also differ by dash pattern, so a figure still reads in grey print.
+Continuous values use viridis (loss) or a blue–orange diverging scheme (probabilities around 0.5).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import numpy as np
+
+from .. import __version__
+from . import _fonts
+
+__all__ = [
+    "BAND",
+    "DASHES",
+    "GREY",
+    "PALETTE",
+    "REGION_COLOURS",
+    "config",
+    "dataset",
+    "finish",
+    "records",
+]
+
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow (last: weak on white)
+)
+"""Okabe–Ito colours, in the order series take them."""
+
+DASHES: tuple[tuple[float, ...], ...] = ((1, 0), (8, 4), (2, 3), (10, 3, 2, 3), (4, 4), (12, 4, 2, 4, 2, 4), (1, 0),
+                                         (6, 2))
+"""Dash patterns, in the same order: the second cue for each series."""
+
+GREY = "#666666"
+BAND = "#000000"
+
+REGION_COLOURS: dict[str, str] = {
+    "wrong_confident": "#D55E00",
+    "wrong_unsure": "#E69F00",
+    "right_unsure": "#56B4E9",
+    "right_confident": "#009E73",
+}
+"""Tints of the confidence regions (classification figures)."""
+
+WIDTH = 340
+HEIGHT = 250
+
+
+def config(lang: str) -> dict[str, Any]:
+    """The Vega-Lite ``config`` of a figure in ``lang``."""
+    font = _fonts.font_family(lang)
+    return {
+        "font": font,
+        "background": "white",
+        "padding": 12,
+        "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": "#bbbbbb"},
+        "title": {"fontSize": 17, "subtitleFontSize": 12.5, "anchor": "start", "subtitleColor": "#444444",
+                  "offset": 12, "fontWeight": "bold", "subtitlePadding": 6, "color": "#111111"},
+        "axis": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal", "gridColor": "#e8e8e8",
+                 "domainColor": "#555555", "tickColor": "#555555", "labelColor": "#222222", "titleColor": "#222222",
+                 "titlePadding": 8, "labelLimit": 220},
+        "legend": {"labelFontSize": 12.5, "titleFontSize": 12.5, "titleFontWeight": "normal", "symbolStrokeWidth": 3,
+                   "symbolSize": 220, "labelLimit": 320, "orient": "bottom", "direction": "horizontal",
+                   "columnPadding": 16, "titleColor": "#333333"},
+        "header": {"labelFontSize": 13.5, "titleFontSize": 13, "labelFontWeight": "bold"},
+        "range": {"category": list(PALETTE), "heatmap": {"scheme": "viridis"},
+                  "diverging": {"scheme": "blueorange"}},
+        "line": {"strokeWidth": 2.5},
+        "point": {"size": 70, "filled": True},
+        "text": {"fontSize": 11.5, "color": "#222222"},
+        "concat": {"spacing": 30},
+        "axisQuantitative": {"tickCount": 7},
+    }
+
+
+def finish(chart: Any, figure: str, lang: str, datasets: Mapping[str, list[dict[str, Any]]],
+           meta: Mapping[str, Any] | None = None) -> Any:
+    """The figure as a top-level chart: named datasets, the theme, and ``usermeta`` saying what it is."""
+    usermeta = {"losslab": {"figure": figure, "lang": lang, "version": __version__, **(meta or {})}}
+    result = chart.properties(usermeta=usermeta).configure(**config(lang))
+    # set last and directly: Altair would otherwise check and copy every data row against the schema (slow)
+    result.datasets = dict(datasets)
+    return result
+
+
+def dataset(name: str) -> alt.NamedData:
+    """A reference to the named dataset ``name`` of the figure (``spec["datasets"][name]``)."""
+    return alt.NamedData(name=name)
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def records(**columns: Iterable[Any] | Any) -> list[dict[str, Any]]:
+    """Rows of plain JSON values from equally long columns (scalars repeat); NaN and ±inf become null."""
+    lists: dict[str, list[Any]] = {}
+    n = None
+    for key, column in columns.items():
+        if isinstance(column, str | int | float | bool | np.generic) or column is None:
+            continue
+        values = column.tolist() if isinstance(column, np.ndarray) else list(column)
+        lists[key] = values
+        if n is not None and len(values) != n:
+            raise ValueError(f"column {key!r} has {len(values)} values, expected {n}")
+        n = len(values)
+    n = n or 1
+    rows = []
+    for i in range(n):
+        row = {}
+        for key, column in columns.items():
+            row[key] = _plain(lists[key][i] if key in lists else column)
+        rows.append(row)
+    return rows
+
+
+def colours(n: int) -> list[str]:
+    """The colours of ``n`` series, in order."""
+    return [PALETTE[i % len(PALETTE)] for i in range(n)]
+
+
+def dashes(n: int) -> list[list[float]]:
+    """The dash patterns of ``n`` series, in order."""
+    return [list(DASHES[i % len(DASHES)]) for i in range(n)]
+
+
+def dash_scale(domain: Sequence[str]) -> alt.Scale:
+    return alt.Scale(domain=list(domain), range=dashes(len(domain)))
+
+
+def colour_scale(domain: Sequence[str]) -> alt.Scale:
+    return alt.Scale(domain=list(domain), range=colours(len(domain)))
