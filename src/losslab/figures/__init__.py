@@ -26,6 +26,7 @@ from ._classification import classification
 from ._contributions import contributions
 from ._curves import training_curves
 from ._darts import DEFAULT_DARTS, darts
+from ._evidence import evidence
 from ._fits import fits
 from ._landscape import descend, landscape
 from ._runs import boundary_from_run, curves_from_run, fits_from_comparison, landscape_from_dataset
@@ -45,6 +46,7 @@ __all__ = [
     "curves_from_run",
     "darts",
     "descend",
+    "evidence",
     "fits",
     "fits_from_comparison",
     "landscape",
