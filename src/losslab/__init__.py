@@ -8,6 +8,9 @@
 [0.0, 1.0]
 
 Prediction first, target second (as PyTorch and optax; Keras and scikit-learn take the target first).
+
+Sub-packages: ``losslab.losses`` (the catalog), ``losslab.explain`` (step-by-step explanations: ``loss.explain(...)``),
+``losslab.training``, ``losslab.figures``, ``losslab.advice`` (``losslab.recommend``) and ``losslab.lab``.
 """
 
 from __future__ import annotations
@@ -19,17 +22,6 @@ from .losses import Loss, LossDefinition, catalog, get, unregister
 from .losses import user_loss as register
 
 __version__ = "0.1.0"
-
-def explain(loss: str | Loss, pred: Any, target: Any, lang: str | None = "en", **kwargs: Any) -> Any:
-    """``loss`` computed step by step on ``pred`` and ``target``, with texts in ``lang`` ("en" or "ja").
-
-    See :func:`losslab.explain.explain`; ``kwargs`` are the call's (reduction, sample_weight, nan_policy,
-    max_rows) and the loss's parameters.
-    """
-    from .explain import explain as _explain
-
-    return _explain(loss, pred, target, lang=lang, **kwargs)
-
 
 def recommend(data: Any, target: Any = None, **hints: Any) -> Any:
     """A ranked loss recommendation for your data, with the reasons (and, with ``evidence=True``, the evidence).
@@ -48,7 +40,6 @@ __all__ = [
     "LossInputWarning",
     "__version__",
     "catalog",
-    "explain",
     "get",
     "recommend",
     "register",

@@ -1,0 +1,144 @@
+"""How fast the lab page feels, measured in the browser (headless Chromium driven by Playwright).
+
+    .venv/bin/python benchmarks/bench_lab.py [--moves 200] [--seconds 5] [--json]
+
+Three numbers, each measured inside the page (``window.__labMetrics``):
+
+1. **Slider → updated value and figure**: the prediction slider of the loss explorer is dragged with the mouse
+   (one step of the slider per move, a move every 16 ms, as a real drag sends them); for each ``input`` event,
+   the time from the event to the first painted frame after the readout and the figure were updated. p50 and
+   p95 over ``--moves`` moves (target: p95 < 50 ms).
+2. **Training updates drawn per second** with the MLP on moons (the classification lab's default network),
+   counted over ``--seconds`` seconds of training, at the page's default speed (30 epochs/s) and as fast as
+   possible (target: >= 20 per second).
+3. **Page load to interactive**: from navigation start to the moment the first panel's controls work, and to its
+   first figure drawn, median of 5 loads in fresh browser contexts (target: < 1 s).
+
+The server is the real one (uvicorn on 127.0.0.1); Chromium is Debian's (``shutil.which("chromium")``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from lab.conftest import CHROMIUM_ARGS, LiveServer
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def page_load(browser: Any, url: str, runs: int = 5) -> dict[str, float]:
+    ready, drawn = [], []
+    for _ in range(runs):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        page.wait_for_function("window.__labMetrics.figure !== null", timeout=30_000)
+        m = page.evaluate("window.__labMetrics")
+        ready.append(m["ready"])
+        drawn.append(m["figure"])
+        context.close()
+    return {"interactive_ms": statistics.median(ready), "figure_ms": statistics.median(drawn)}
+
+
+def slider(browser: Any, url: str, moves: int) -> dict[str, float]:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.wait_for_selector("#panel-explorer .chart svg")
+    page.wait_for_timeout(300)
+    box = page.locator("input[data-key='e.pred']").bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    steps = 120  # the slider's positions: -3 .. 3 in steps of 0.05
+    thumb = 8.0  # the range input's thumb half-width, in pixels
+    left, width = box["x"] + thumb, box["width"] - 2 * thumb
+    direction = 1
+    page.mouse.move(left + width * 0.5, y)
+    page.mouse.down()
+    page.evaluate("window.__labMetrics.slider = []")
+    target = 60
+    for _ in range(moves):
+        target += direction
+        if target in (0, steps):
+            direction = -direction
+        page.mouse.move(left + width * target / steps, y)
+        page.wait_for_timeout(16)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    values = page.evaluate("window.__labMetrics.slider")
+    page.close()
+    return {"moves": len(values), "p50_ms": percentile(values, 0.5), "p95_ms": percentile(values, 0.95),
+            "max_ms": max(values)}
+
+
+def training(browser: Any, url: str, seconds: float, speed: str) -> dict[str, float]:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{url}?panel=classify&c.data=moons&c.model=mlp&c.speed={speed}")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.wait_for_selector("#panel-classify .figure .chart canvas, #panel-classify .figure .chart svg")
+    page.click("button[data-key='c.playbtn']")
+    page.wait_for_function("document.querySelector('#panel-classify .run-state').textContent === 'training'")
+    page.wait_for_timeout(1000)
+    start = page.evaluate("[performance.now(), window.__lab.panels.get('classify').api.run.epoch]")
+    page.wait_for_timeout(seconds * 1000)
+    end = page.evaluate("[performance.now(), window.__lab.panels.get('classify').api.run.epoch]")
+    frames = page.evaluate(f"window.__labMetrics.frames.filter(t => t >= {start[0]} && t <= {end[0]}).length")
+    page.click("button[data-key='c.playbtn']")
+    page.close()
+    elapsed = (end[0] - start[0]) / 1000
+    return {"updates_per_s": frames / elapsed, "epochs_per_s": (end[1] - start[1]) / elapsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moves", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    path = shutil.which("chromium")
+    if path is None:
+        sys.exit("bench_lab needs Chromium: apt-get install chromium")
+    results: dict[str, Any] = {}
+    with LiveServer() as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        warm = browser.new_page()  # the server builds its first page and figure once
+        warm.goto(server.url)
+        warm.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        warm.close()
+        results["page_load"] = page_load(browser, server.url)
+        results["slider"] = slider(browser, server.url, args.moves)
+        results["training_normal"] = training(browser, server.url, args.seconds, "normal")
+        results["training_max"] = training(browser, server.url, args.seconds, "max")
+        browser.close()
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    s, pl = results["slider"], results["page_load"]
+    print(f"slider -> value and figure: p50 {s['p50_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms, max {s['max_ms']:.1f} ms "
+          f"over {s['moves']} moves   (target p95 < 50 ms)")
+    for key, label in (("training_normal", "30 epochs/s"), ("training_max", "as fast as possible")):
+        t = results[key]
+        print(f"training updates drawn, MLP on moons, {label}: {t['updates_per_s']:.1f} /s "
+              f"({t['epochs_per_s']:.0f} epochs/s)   (target >= 20/s)")
+    print(f"page load to interactive: {pl['interactive_ms']:.0f} ms (first figure drawn: {pl['figure_ms']:.0f} ms)   "
+          "(target < 1000 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""`losslab lab`: the browser lab (see docs/lab.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("lab")
+    def lab(
+        port: Annotated[int, typer.Option("--port", help="Port to listen on (0: any free port).", min=0,
+                                          max=65535)] = 8765,
+        host: Annotated[str, typer.Option("--host", help="Address to bind; the default keeps the lab on this "
+                                          "machine.")] = "127.0.0.1",
+        no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
+    ) -> None:
+        """Open the lab in the browser: losses, darts, regression and classification you can play with."""
+        try:
+            from ..lab import serve
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            typer.echo(f"error: the lab needs fastapi and uvicorn ({exc}); pip install 'losslab[lab]'", err=True)
+            raise typer.Exit(1) from None
+        try:
+            serve(host, port, open_browser=not no_browser)
+        except OSError as exc:
+            typer.echo(f"error: {exc.strerror or exc}", err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:  # pragma: no cover - interactive
+            pass

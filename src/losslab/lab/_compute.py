@@ -1,0 +1,230 @@
+"""The numbers of the lab's loss panels, all from the catalog: values, gradients, explanations, curves, darts.
+
+Nothing here defines a loss: every value is ``loss(pred, target, ...)`` and every gradient ``loss.grad(...)``
+from :mod:`losslab.losses`; the explanations are :func:`losslab.explain`. This module only chooses the inputs
+(the explorer's grid, the darts' coordinates) and packs the answers as JSON-ready data.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import LossInputError, LossInputWarning
+from ..explain import explain as _explain
+from ..explain import texts as T
+from ..losses import Loss, get
+from ..losses._core import definition
+
+__all__ = [
+    "EXPLORER_LOSSES",
+    "GRID",
+    "compute",
+    "curves",
+    "darts",
+    "explain",
+    "plain",
+]
+
+GRID = {"low": -6.0, "high": 6.0, "step": 0.05}
+"""The explorer's grid: errors (regression) or scores (classification) from -6 to 6 in steps of 0.05.
+
+The prediction and target sliders move in steps of 0.05 inside [-3, 3], so every error they can make lies on
+this grid, and the page reads the catalog's value at the slider's position from the curves it already has.
+"""
+
+EXPLORER_LOSSES: dict[str, tuple[str, ...]] = {
+    "regression": ("mse", "mae", "huber", "smooth_l1", "log_cosh", "quantile"),
+    "classification": ("binary_cross_entropy", "binary_focal", "hinge", "squared_hinge"),
+}
+"""The losses the explorer offers: those whose value depends on the error alone (regression), and the binary
+classification losses, all driven by a raw score (logit) so that one slider serves them all."""
+
+
+def plain(x: Any) -> Any:
+    """JSON-ready data: NumPy to Python, NaN and infinity to their names (JSON has neither)."""
+    if isinstance(x, np.ndarray):
+        return plain(x.tolist())
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float):
+        return x if math.isfinite(x) else str(x)
+    if isinstance(x, list | tuple):
+        return [plain(v) for v in x]
+    if isinstance(x, Mapping):
+        return {str(k): plain(v) for k, v in x.items()}
+    return x
+
+
+def _catch_warnings() -> Any:
+    return warnings.catch_warnings(record=True)
+
+
+def _warning_texts(caught: Sequence[warnings.WarningMessage]) -> list[str]:
+    return [str(w.message) for w in caught if issubclass(w.category, LossInputWarning)]
+
+
+def _array(name: str, loss: str, values: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise LossInputError(loss, name, "numbers, or rows of numbers of equal length", "ragged or non-numeric "
+                             "data") from None
+    return arr
+
+
+def compute(name: str, params: Mapping[str, Any], pred: Any, target: Any, reduction: str | None,
+            sample_weight: Any, want_grad: bool) -> dict[str, Any]:
+    """``loss(pred, target)``, its per-example losses and (optionally) its gradient, as JSON-ready data."""
+    loss = get(name, **dict(params))
+    p = _array("pred", loss.name, pred)
+    t = _target(loss, p, target)
+    w = None if sample_weight is None else _array("sample_weight", loss.name, sample_weight)
+    with _catch_warnings() as caught:
+        warnings.simplefilter("always")
+        value = loss(p, t, reduction=reduction, sample_weight=w)  # type: ignore[arg-type]
+        per = None
+        if loss.definition.finalize is None:
+            per = loss(p, t, reduction="none", sample_weight=w)
+        grad = loss.grad(p, t, reduction=reduction, sample_weight=w) if want_grad else None  # type: ignore[arg-type]
+    return {
+        "loss": loss.name,
+        "params": plain(dict(loss.params)),
+        "reduction": reduction or loss.definition.default_reduction,
+        "value": plain(np.asarray(value)),
+        "per_example": None if per is None else plain(np.asarray(per)),
+        "grad": None if grad is None else plain(np.asarray(grad)),
+        "warnings": _warning_texts(caught),
+    }
+
+
+def _target(loss: Loss, pred: np.ndarray, target: Any) -> np.ndarray:
+    arr = _array("target", loss.name, target)
+    fmt = loss.definition.target_format
+    labels = fmt == "labels" or (fmt == "labels_or_same" and arr.ndim < pred.ndim)
+    if loss.definition.kind == "rows" and labels and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        return arr.astype(np.int64)
+    return arr
+
+
+def explain(name: str, params: Mapping[str, Any], pred: Any, target: Any, reduction: str | None,
+            sample_weight: Any, lang: str, max_rows: int) -> dict[str, Any]:
+    """:func:`losslab.explain` as JSON-ready data (``Explanation.to_dict()``), plus any warnings."""
+    loss = get(name, **dict(params))
+    p = _array("pred", loss.name, pred)
+    t = _target(loss, p, target)
+    w = None if sample_weight is None else _array("sample_weight", loss.name, sample_weight)
+    with _catch_warnings() as caught:
+        warnings.simplefilter("always")
+        result = _explain(loss, p, t, lang=lang, reduction=reduction, sample_weight=w,  # type: ignore[arg-type]
+                          max_rows=max_rows).to_dict()
+    result["warnings"] = _warning_texts(caught)
+    return plain(result)
+
+
+# ------------------------------------------------------------------------------------------------- the explorer
+def _grid() -> np.ndarray:
+    n = round((GRID["high"] - GRID["low"]) / GRID["step"])
+    return np.round(np.linspace(GRID["low"], GRID["high"], n + 1), 10)
+
+
+def explorer_loss(task: str, name: str, params: Mapping[str, Any]) -> Loss:
+    """The catalog loss the explorer draws for ``name``; classification losses read a raw score (logit)."""
+    if task not in EXPLORER_LOSSES:
+        raise LossInputError("lab", "task", "'regression' or 'classification'", repr(task))
+    d = definition(name)
+    if d.name not in EXPLORER_LOSSES[task]:
+        raise LossInputError("lab", "losses", "one of " + ", ".join(EXPLORER_LOSSES[task]),
+                             f"{name!r}, which the {task} explorer does not draw",
+                             "the explorer draws losses of one prediction; use compute for the others")
+    chosen = {k: v for k, v in params.items() if k != "from_logits"}
+    if "from_logits" in {p.name for p in d.params}:
+        chosen["from_logits"] = True
+    return get(d.name, **chosen)
+
+
+def curves(task: str, losses: Sequence[tuple[str, Mapping[str, Any]]], lang: str) -> dict[str, Any]:
+    """Every explorer loss on the whole grid: the tables the page reads as the sliders move.
+
+    Regression: the grid is the error e (the prediction ``e`` against the target 0); the losses here depend on
+    the error only, so their value at the sliders' error is the same whatever the target. Classification: the
+    grid is the raw score z (logit) given to the example, with the value and gradient for each label, 0 and 1.
+    """
+    from ._figures import _key
+
+    key = _key(task, [[n, dict(p)] for n, p in losses], lang)
+    return _curves_cached(key)
+
+
+@functools.lru_cache(maxsize=256)
+def _curves_cached(key: str) -> dict[str, Any]:
+    task, items, lang = json.loads(key)[0:3]
+    grid = _grid()
+    series = []
+    for name, params in items:
+        loss = explorer_loss(task, name, params)
+        entry: dict[str, Any] = {
+            "loss": loss.name,
+            "params": plain({k: v for k, v in loss.params.items() if k != "from_logits"}),
+            "title": T.loss_text(loss.name, lang)["title"],
+            "label": _label(loss, lang),
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LossInputWarning)
+            if task == "regression":
+                # the error grid against target 0; these losses depend on the error only
+                zeros = np.zeros_like(grid)
+                entry["value"] = plain(np.asarray(loss(grid, zeros, reduction="none"), dtype=float))
+                entry["grad"] = plain(np.asarray(loss.grad(grid, zeros, reduction="none"), dtype=float))
+            else:
+                # the score grid, for each label: value[label][i] is the loss of score grid[i] when the truth is label
+                entry["value"], entry["grad"] = {}, {}
+                for label in (0, 1):
+                    t = np.full_like(grid, float(label))
+                    entry["value"][str(label)] = plain(np.asarray(loss(grid, t, reduction="none"), dtype=float))
+                    entry["grad"][str(label)] = plain(np.asarray(loss.grad(grid, t, reduction="none"), dtype=float))
+        series.append(entry)
+    return {"task": task, "grid": {**GRID, "n": int(grid.size)}, "series": series}
+
+
+def _label(loss: Loss, lang: str) -> str:
+    """The legend label the figures give this loss ("Huber (δ=2)"), or its short name without the figures."""
+    try:
+        from ..figures._common import series_labels
+    except ImportError:  # pragma: no cover - figures not installed (or reorganized)
+        return str(T.loss_text(loss.name, lang)["short"])
+    return str(series_labels([loss], lang, skip=("from_logits",))[0])
+
+
+# -------------------------------------------------------------------------------------------------- dart board
+DART_LOSSES = ("mse", "mae", "huber")
+
+
+def darts(points: Sequence[Sequence[float]], delta: float) -> dict[str, Any]:
+    """Each dart's loss under MSE, MAE and Huber(delta), and the cost (the mean over the darts).
+
+    A dart at (x, y) is a prediction of the 2-D target (0, 0); its loss is the catalog loss of that one example
+    with two elements (the mean over x and y, as the catalog reduces the elements of one example).
+    """
+    pred = np.asarray(points, dtype=float).reshape(-1, 2)
+    target = np.zeros_like(pred)
+    out: dict[str, Any] = {"darts": [], "cost": {}, "delta": float(delta)}
+    per: dict[str, np.ndarray] = {}
+    for name in DART_LOSSES:
+        loss = get(name, delta=delta) if name == "huber" else get(name)
+        if pred.shape[0]:
+            per[name] = np.asarray(loss(pred, target, reduction="none"), dtype=float)
+            out["cost"][name] = float(loss(pred, target))
+        else:
+            per[name] = np.zeros(0)
+            out["cost"][name] = None
+    for i, (x, y) in enumerate(pred.tolist()):
+        out["darts"].append({"index": i, "x": x, "y": y, "distance": math.hypot(x, y),
+                             **{name: float(per[name][i]) for name in DART_LOSSES}})
+    return out

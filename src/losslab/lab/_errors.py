@@ -1,0 +1,161 @@
+"""Errors of the lab's server: every bad input becomes a 4xx answer whose body is ``LossInputError.to_dict()``.
+
+The body of every error is ``{"error": {"loss", "argument", "expected", "got", "hint", "message"}}``: the catalog's
+own words when a loss refused the numbers, and the same four questions (which part, which argument, what was
+expected, what was got) for the lab's own checks (``loss`` is then ``"lab"``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import LossInputError
+
+__all__ = ["BodyLimit", "LabError", "error_body", "install_handlers"]
+
+
+class LabError(Exception):
+    """A request the lab refuses, with its HTTP status and the catalog-shaped explanation."""
+
+    def __init__(self, status: int, argument: str, expected: str, got: str, hint: str | None = None,
+                 part: str = "lab") -> None:
+        self.status = status
+        self.error = LossInputError(part, argument, expected, got, hint)
+        super().__init__(str(self.error))
+
+
+def error_body(error: LossInputError) -> dict[str, Any]:
+    return {"error": error.to_dict()}
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_TYPE_TAGS = ("float", "int", "str", "bool", "list[", "dict[", "function-", "literal[")
+
+
+def _is_tag(part: Any) -> bool:
+    return isinstance(part, str) and part.startswith(_TYPE_TAGS)
+
+
+def _argument(loc: Sequence[Any]) -> str:
+    parts = [p for p in loc if p not in ("body", "query", "path") and not _is_tag(p)]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (("." if out else "") + str(p))
+    return out or "body"
+
+
+def validation_error(exc: RequestValidationError) -> LossInputError:
+    errors = exc.errors()
+    first: dict[str, Any] = dict(errors[0]) if errors else {"loc": ("body",), "msg": "valid JSON", "input": None}
+    loc: Sequence[Any] = tuple(first.get("loc") or ())
+    argument = _argument(loc)
+    expected = str(first.get("msg", "a valid value"))
+    expected = expected.removeprefix("Value error, ").removeprefix("Input should be ")
+    if any(_is_tag(p) for p in loc):
+        expected = "a number, a list of numbers, or rows of numbers"
+        errors = [e for e in errors if _argument(e.get("loc", ())) != argument]
+        errors.insert(0, first)
+    got = "nothing" if first.get("type") == "missing" else _short(first.get("input"))
+    hint = f"{len(errors) - 1} more problem(s) in the same request" if len(errors) > 1 else None
+    if first.get("type") in ("json_invalid", "model_attributes_type", "dict_type") and argument == "body":
+        hint = "send a JSON object (Content-Type: application/json)"
+    return LossInputError("lab", argument, expected, got, hint)
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Map every refusal to a 4xx JSON answer with the catalog's message."""
+
+    @app.exception_handler(LossInputError)
+    async def _loss_input(request: Request, exc: LossInputError) -> JSONResponse:
+        return JSONResponse(error_body(exc), status_code=400)
+
+    @app.exception_handler(LabError)
+    async def _lab(request: Request, exc: LabError) -> JSONResponse:
+        return JSONResponse(error_body(exc.error), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(error_body(validation_error(exc)), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        argument = "path" if exc.status_code in (404, 405) else "request"
+        expected = {404: "an address the lab serves (see /docs)", 405: "another HTTP method (see /docs)"}.get(
+            exc.status_code, "a valid request")
+        error = LossInputError("lab", argument, expected, f"{request.method} {request.url.path}: {exc.detail}")
+        return JSONResponse(error_body(error), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a request body over ``max_bytes`` with 413, whether or not it declares its length."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self, got: str) -> bytes:
+        error = LossInputError("lab", "body", f"a request body of at most {self.max_bytes} bytes", got,
+                               "send fewer numbers (the lab's bounds are listed at /api/limits)")
+        return json.dumps(error_body(error)).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                size = int(declared)
+            except ValueError:
+                size = -1
+            if size > self.max_bytes or size < 0:
+                await self._reject(send, f"{declared.decode(errors='replace')} bytes")
+                return
+        # Read the whole body first (it is small by construction), so that an oversized one never reaches the app.
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await self._reject(send, f"more than {self.max_bytes} bytes")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _reject(self, send: Send, got: str) -> None:
+        body = self._too_large(got)
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,50 @@
+"""The bounds on every request the lab serves, so that no page (or script) can make the server work without end."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["Limits"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds of the lab's server; ``create_app(limits=Limits(max_epochs=100))`` changes them.
+
+    Every number here is checked before any work starts; a request beyond one gets a 4xx answer that names the
+    bound (413 for a body too large, 422 for a value out of range, 429 for too many training runs).
+    """
+
+    max_body_bytes: int = 256 * 1024
+    """Largest request body, in bytes."""
+    max_values: int = 4096
+    """Most numbers in one array (``pred``, ``target``, ``sample_weight``) of compute / explain."""
+    max_losses: int = 8
+    """Most losses in one request (explorer curves, regression fits)."""
+    max_points: int = 200
+    """Most points of the regression lab."""
+    max_darts: int = 100
+    """Most darts on the dart board."""
+    max_samples: int = 1000
+    """Most examples of a generated classification data set."""
+    max_hidden_layers: int = 6
+    max_width: int = 32
+    """Most hidden layers of the MLP and neurons per layer."""
+    max_epochs: int = 10_000
+    """Most epochs of one training run."""
+    max_run_seconds: float = 600.0
+    """Wall time of one training run, from its creation; it is cancelled after this."""
+    max_runs_per_client: int = 4
+    """Training runs alive at once for one client (one address)."""
+    max_runs_total: int = 16
+    """Training runs alive at once on the whole server."""
+    attach_seconds: float = 30.0
+    """A run that no page streams from within this time (or after its page closed) is cancelled."""
+    grid: int = 48
+    """Cells per side of the decision-boundary map."""
+    frames_per_second: float = 30.0
+    """Most progress messages per second on a run's stream."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

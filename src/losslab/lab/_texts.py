@@ -1,0 +1,67 @@
+"""The words of the lab page, in English and Japanese: ``lab/texts/{en,ja}.toml`` plus the shared catalogs.
+
+The page shows no string of its own: every label, heading and sentence comes from the bundle built here, which
+joins the lab's own texts with the explanation catalog (names of the losses, column headers) and the trainer's
+texts, so a word is written once for the command line, the figures and the page.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib import resources
+from typing import Any
+
+from ..explain import texts as T
+from ..losses import catalog
+
+__all__ = ["LANGS", "bundle", "flat", "lab_text"]
+
+LANGS = T.LANGS
+
+
+@functools.lru_cache(maxsize=4)
+def _table(lang: str) -> dict[str, Any]:
+    source = resources.files("losslab.lab").joinpath("texts").joinpath(f"{lang}.toml")
+    with source.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def flat(lang: str) -> dict[str, str]:
+    """The lab's texts of ``lang`` as ``{"section.key": text}``."""
+    out: dict[str, str] = {}
+
+    def walk(prefix: str, node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(f"{prefix}.{key}" if prefix else key, value)
+        else:
+            out[prefix] = str(node)
+
+    walk("", _table(T.normalize_lang(lang)))
+    return out
+
+
+def lab_text(key: str, lang: str, **fmt: Any) -> str:
+    text = flat(lang)[key]
+    return text.format(**fmt) if fmt else text
+
+
+@functools.lru_cache(maxsize=4)
+def bundle(lang: str) -> dict[str, Any]:
+    """Everything the page needs to speak ``lang``: lab texts, catalog labels, loss titles and texts."""
+    lang = T.normalize_lang(lang)
+    losses = {}
+    for entry in catalog():
+        text = T.loss_text(entry["name"], lang)
+        losses[entry["name"]] = {"title": text["title"], "short": text["short"], "idea": text["idea"],
+                                 "params": text["params"], "task": entry["task"]}
+    training: dict[str, Any] = {}
+    try:
+        from ..training import texts as training_texts
+
+        training = dict(training_texts.bundle(lang)) if hasattr(training_texts, "bundle") else {}
+    except ImportError:
+        training = {}
+    return {"lang": lang, "lab": flat(lang), "ui": dict(T.bundle(lang)["ui"]), "losses": losses,
+            "training": training}

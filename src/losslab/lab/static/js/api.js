@@ -1,0 +1,46 @@
+// JSON calls to the lab's server. A refused request (4xx) carries the catalog's message, which the page shows.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    super(error.message || `HTTP ${status}`);
+    this.status = status;
+    this.error = error;
+  }
+}
+
+async function handle(response) {
+  const type = response.headers.get('content-type') || '';
+  const body = type.includes('json') ? await response.json() : await response.text();
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+export async function getJSON(path) {
+  return handle(await fetch(path, { headers: { Accept: 'application/json' } }));
+}
+
+export async function postJSON(path, data) {
+  return handle(await fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(data),
+  }));
+}
+
+export async function postText(path, data) {
+  return handle(await fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(data),
+  }));
+}
+
+export async function del(path) {
+  return handle(await fetch(path, { method: 'DELETE' }));
+}
+
+export function socketURL(path) {
+  const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${window.location.host}${path}`;
+}

@@ -1,0 +1,134 @@
+// A figure on the page: a Vega-Lite spec from losslab.figures embedded with the vendored Vega-Embed, plus
+// what every chart must have here: a data-table view (for screen readers and exact numbers), and export as
+// PNG, SVG, CSV and JSON. Live numbers go into the spec's named datasets (setData), so nothing is rebuilt.
+
+import { el, download, toCSV, fmt } from './util.js';
+import { t, tr } from './i18n.js';
+
+const MAX_ROWS = 400;
+
+export class Figure {
+  /**
+   * @param {object} o
+   * @param {string} o.name   file name stem for exports
+   * @param {string} o.label  text key: what the figure shows (the figure's accessible name)
+   * @param {function} o.table  () => ({columns: [{key, label}], rows, caption?}) for the data table and CSV
+   * @param {string} [o.renderer]  'svg' (default) or 'canvas'
+   */
+  constructor({ name, label, table, renderer = 'svg', key }) {
+    this.name = name;
+    this.tableFn = table;
+    this.renderer = renderer;
+    this.view = null;
+    this.spec = null;
+    this.chart = el('div', { class: 'chart', role: 'img' });
+    this.chart.dataset.tLabel = label;
+    this.chart.setAttribute('aria-label', t(label));
+    this.tableBox = el('div', { class: 'data-table', hidden: true });
+    this.tableButton = el('button', { type: 'button', class: 'btn small', 'aria-pressed': 'false',
+      onclick: () => this.toggleTable() }, tr(el('span'), 'common.data_table'));
+    const tools = el('div', { class: 'figure-tools', role: 'group' },
+      this.tableButton,
+      el('button', { type: 'button', class: 'btn small', onclick: () => this.exportImage('png') }, tr(el('span'), 'export.png')),
+      el('button', { type: 'button', class: 'btn small', onclick: () => this.exportImage('svg') }, tr(el('span'), 'export.svg')),
+      el('button', { type: 'button', class: 'btn small', onclick: () => this.exportData('csv') }, tr(el('span'), 'export.csv')),
+      el('button', { type: 'button', class: 'btn small', onclick: () => this.exportData('json') }, tr(el('span'), 'export.json')));
+    tools.dataset.tLabel = 'common.figure_tools';
+    tools.setAttribute('aria-label', t('common.figure_tools'));
+    this.node = el('figure', { class: 'figure', 'data-key': key }, this.chart, tools, this.tableBox);
+    this.chart.append(tr(el('p', { class: 'help loading' }), 'common.loading'));
+    this.chart.setAttribute('aria-busy', 'true');
+  }
+
+  /** Embed a spec (replacing any previous view). */
+  async show(spec) {
+    // live charts grow: let Vega lay the view out again when the data change (axis labels widen, etc.)
+    spec.autosize = { type: 'pad', resize: true };
+    this.spec = spec;
+    if (this.view) { this.view.finalize(); this.view = null; }
+    const result = await window.vegaEmbed(this.chart, spec, {
+      renderer: this.renderer, actions: false, tooltip: { theme: 'light' }, downloadFileName: this.name,
+    });
+    this.view = result.view;
+    this.chart.setAttribute('aria-busy', 'false');
+    if (!this.tableBox.hidden) this.renderTable();
+    return this.view;
+  }
+
+  /** Replace the rows of a named dataset and redraw. */
+  async setData(name, rows) {
+    if (!this.view) return;
+    const vega = window.vega;
+    this.view.change(name, vega.changeset().remove(vega.truthy).insert(rows));
+    await this.view.runAsync();
+    if (!this.tableBox.hidden) this.renderTable();
+  }
+
+  /** Add rows to a named dataset (training curves grow this way). */
+  async append(name, rows) {
+    if (!this.view || !rows.length) return;
+    this.view.change(name, window.vega.changeset().insert(rows));
+    await this.view.runAsync();
+    if (!this.tableBox.hidden) this.renderTable();
+  }
+
+  toggleTable(force) {
+    const show = force === undefined ? this.tableBox.hidden : force;
+    this.tableBox.hidden = !show;
+    this.tableButton.setAttribute('aria-pressed', String(show));
+    if (show) this.renderTable();
+  }
+
+  renderTable() {
+    const data = this.tableFn ? this.tableFn() : null;
+    if (!data) { this.tableBox.replaceChildren(); return; }
+    const rows = data.rows.slice(0, MAX_ROWS);
+    const table = el('table', {},
+      el('caption', {}, data.caption || t('common.data_table'),
+        data.rows.length > MAX_ROWS ? ` (${t('common.rows_shown', { shown: MAX_ROWS, total: data.rows.length })})` : ''),
+      el('thead', {}, el('tr', {}, ...data.columns.map((c) => el('th', { scope: 'col' }, c.label)))),
+      el('tbody', {}, ...rows.map((r) => el('tr', {}, ...data.columns.map((c) => {
+        const v = r[c.key];
+        return el('td', {}, typeof v === 'number' ? fmt(v, 6) : (v ?? '—'));
+      })))));
+    this.tableBox.replaceChildren(table);
+  }
+
+  async exportImage(kind) {
+    if (!this.view) return;
+    if (kind === 'svg') download(`${this.name}.svg`, await this.view.toSVG(), 'image/svg+xml');
+    else download(`${this.name}.png`, await this.view.toImageURL('png', 2));
+  }
+
+  exportData(kind) {
+    const data = this.tableFn ? this.tableFn() : { columns: [], rows: [] };
+    if (kind === 'csv') download(`${this.name}.csv`, toCSV(data.rows, data.columns.map((c) => c.key)), 'text/csv');
+    else download(`${this.name}.json`, JSON.stringify(data.rows, null, 1), 'application/json');
+  }
+
+  relabel() {
+    this.chart.setAttribute('aria-label', t(this.chart.dataset.tLabel));
+    if (!this.tableBox.hidden) this.renderTable();
+  }
+}
+
+/** Add layers to a spec: into each panel of an hconcat (or the single layer chart), as built by figures. */
+export function addLayers(spec, makeLayers) {
+  const panels = spec.hconcat || spec.vconcat || [spec];
+  panels.forEach((panel, i) => {
+    const extra = makeLayers(i, panel);
+    if (!extra || !extra.length) return;
+    if (panel.layer) panel.layer.push(...extra);
+    else {
+      const { $schema, config, datasets, usermeta, title, width, height, ...rest } = panel;
+      void $schema; void config; void datasets; void usermeta;
+      const inner = { ...rest };
+      for (const k of Object.keys(rest)) delete panel[k];
+      panel.layer = [inner, ...extra];
+      if (title) panel.title = title;
+      if (width) panel.width = width;
+      if (height) panel.height = height;
+    }
+  });
+  return spec;
+}
