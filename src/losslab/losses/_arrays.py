@@ -17,17 +17,18 @@ Namespace = Any
 __all__ = [
     "Array",
     "Namespace",
-    "namespace_of",
+    "float_dtype",
     "is_lazy",
     "is_numpy",
-    "float_dtype",
+    "namespace_of",
     "on_blocks",
     "to_float",
 ]
 
 
 def _is_array(x: object) -> bool:
-    return hasattr(x, "__array_namespace__") or type(x).__module__.split(".")[0] in {"numpy", "torch", "jax", "dask", "jaxlib"}
+    package = type(x).__module__.split(".")[0]
+    return hasattr(x, "__array_namespace__") or package in {"numpy", "torch", "jax", "dask", "jaxlib"}
 
 
 def namespace_of(*values: object) -> Namespace:

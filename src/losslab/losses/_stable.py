@@ -11,6 +11,13 @@ from dataclasses import dataclass
 from ._arrays import Array, Namespace
 
 
+def clip_probability(xp: Namespace, p: Array, eps: float) -> tuple[Array, Array]:
+    """(p clipped to [eps, 1 - eps], where the clip is inactive as 0/1): the value and the gradient of the clip."""
+    clipped = xp.clip(p, eps, 1.0 - eps)
+    inside = xp.astype((p >= eps) & (p <= 1.0 - eps), p.dtype)
+    return clipped, inside
+
+
 def softplus(xp: Namespace, z: Array) -> Array:
     """log(1 + e^z) = max(z, 0) + log1p(e^-|z|); exact for any finite z."""
     return xp.maximum(z, xp.zeros_like(z)) + xp.log1p(xp.exp(-xp.abs(z)))

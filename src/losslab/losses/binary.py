@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import LossInputError
 from ._arrays import Array, Namespace
 from ._core import LossDefinition, Param, boolean, number, register
-from ._stable import sigmoid_pair, softplus
+from ._stable import clip_probability, sigmoid_pair, softplus
 
 PROBABILITY_EPS = 1e-7  # Keras's backend epsilon: the clip used by the probability paths
 
@@ -33,13 +33,6 @@ def _pos_weight(xp: Namespace, like: Array, pos_weight: Any) -> Any:
     return xp.reshape(xp.asarray(pos_weight, dtype=like.dtype), (1, -1))
 
 
-def _clip_mask(xp: Namespace, p: Array, eps: float) -> tuple[Array, Array]:
-    """The clipped probability and where the clip is inactive (the gradient of the clip)."""
-    pc = xp.clip(p, eps, 1.0 - eps)
-    inside = xp.astype((p >= eps) & (p <= 1.0 - eps), p.dtype)
-    return pc, inside
-
-
 # -------------------------------------------------------------------------------------------------- cross-entropy
 def bce_value(
     xp: Namespace, pred: Array, target: Array, from_logits: bool, label_smoothing: float, pos_weight: Any, eps: float
@@ -49,7 +42,7 @@ def bce_value(
     if from_logits:
         # -log sigmoid(z) = softplus(-z), -log(1 - sigmoid(z)) = softplus(z)
         return a * t * softplus(xp, -pred) + (1.0 - t) * softplus(xp, pred)
-    pc, _ = _clip_mask(xp, pred, eps)
+    pc, _ = clip_probability(xp, pred, eps)
     return -(a * t * xp.log(pc) + (1.0 - t) * xp.log1p(-pc))
 
 
@@ -61,7 +54,7 @@ def bce_grad(
     if from_logits:
         sig, sig_neg = sigmoid_pair(xp, pred)
         return (1.0 - t) * sig - a * t * sig_neg
-    pc, inside = _clip_mask(xp, pred, eps)
+    pc, inside = clip_probability(xp, pred, eps)
     return (-(a * t) / pc + (1.0 - t) / (1.0 - pc)) * inside
 
 
@@ -86,15 +79,15 @@ def _convert_pos_weight(x: Any) -> Any:
     return tuple(float(v) for v in x)
 
 
-_FROM_LOGITS = Param("from_logits", False, "pred holds raw scores (logits) rather than probabilities",
+FROM_LOGITS_PARAM = Param("from_logits", False, "pred holds raw scores (logits) rather than probabilities",
                      check=boolean, type="bool")
 _SMOOTHING = Param("label_smoothing", 0.0, "pull hard 0/1 targets toward 1/2: t' = t (1 - ls) + ls / 2",
                    check=number(low=0.0, high=1.0, high_open=True), convert=float)
-_EPS = Param("eps", PROBABILITY_EPS, "probabilities are clipped to [eps, 1 - eps]",
+EPS_PARAM = Param("eps", PROBABILITY_EPS, "probabilities are clipped to [eps, 1 - eps]",
              check=number(low=0.0, high=0.5, low_open=True, high_open=True), convert=float)
 
 
-def _probability_unless_logits(params: Any) -> Any:
+def probability_unless_logits(params: Any) -> Any:
     return "real" if params["from_logits"] else "probability"
 
 
@@ -104,11 +97,11 @@ register(LossDefinition(
     task="binary",
     kind="elementwise",
     params=(
-        _FROM_LOGITS,
+        FROM_LOGITS_PARAM,
         _SMOOTHING,
         Param("pos_weight", None, "weight of the positive term (a number, or one per label)",
               check=_check_pos_weight, convert=_convert_pos_weight, type="float_or_none"),
-        _EPS,
+        EPS_PARAM,
     ),
     value=bce_value,
     grad=bce_grad,
@@ -119,7 +112,7 @@ register(LossDefinition(
                  "keras": "keras.losses.BinaryCrossentropy(from_logits=..., label_smoothing=...)",
                  "sklearn": "sklearn.metrics.log_loss"},
     reference="Cox, The Regression Analysis of Binary Sequences (1958); Bishop, PRML sec. 4.3.2.",
-    pred_domain=_probability_unless_logits,
+    pred_domain=probability_unless_logits,
     target_domain=lambda params: "probability",
     builtin=True,
 ))
@@ -136,7 +129,7 @@ def _focal_parts(xp: Namespace, pred: Array, target: Array, from_logits: bool) -
         dc = (1.0 - t) * sig - t * sig_neg
         dq = (1.0 - 2.0 * t) * sig * sig_neg
         return c, q, dc, dq
-    pc, inside = _clip_mask(xp, pred, PROBABILITY_EPS)
+    pc, inside = clip_probability(xp, pred, PROBABILITY_EPS)
     c = -(t * xp.log(pc) + (1.0 - t) * xp.log1p(-pc))
     q = t * (1.0 - pc) + (1.0 - t) * pc
     dc = (-t / pc + (1.0 - t) / (1.0 - pc)) * inside
@@ -188,7 +181,7 @@ register(LossDefinition(
         Param("alpha", None, "weight of the positive class (1 - alpha for the negative); None: no balancing",
               check=number(low=0.0, high=1.0, allow_none=True), convert=lambda x: None if x is None else float(x),
               type="float_or_none"),
-        _FROM_LOGITS,
+        FROM_LOGITS_PARAM,
     ),
     value=binary_focal_value,
     grad=binary_focal_grad,
@@ -200,7 +193,7 @@ register(LossDefinition(
                  "keras": "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=alpha is not None)",
                  "sklearn": "-"},
     reference="Lin, Goyal, Girshick, He & Dollar, Focal Loss for Dense Object Detection (ICCV 2017).",
-    pred_domain=_probability_unless_logits,
+    pred_domain=probability_unless_logits,
     target_domain=lambda params: "probability",
     builtin=True,
 ))

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from ._arrays import Array, Namespace
-from ._core import LossDefinition, Param, boolean, check_class_weight, convert_class_weight, number, register
-from ._stable import softmax_parts
-from .binary import PROBABILITY_EPS, focal_modulation
+from ._core import LossDefinition, Param, check_class_weight, convert_class_weight, number, register
+from ._stable import clip_probability, softmax_parts
+from .binary import EPS_PARAM, FROM_LOGITS_PARAM, PROBABILITY_EPS, focal_modulation, probability_unless_logits
 
 
 def _smooth(target: Array, label_smoothing: float) -> Array:
@@ -20,11 +20,6 @@ def _smooth(target: Array, label_smoothing: float) -> Array:
         return target
     c = target.shape[1]
     return target * (1.0 - label_smoothing) + label_smoothing / c
-
-
-def _clip_mask(xp: Namespace, p: Array, eps: float) -> tuple[Array, Array]:
-    pc = xp.clip(p, eps, 1.0 - eps)
-    return pc, xp.astype((p >= eps) & (p <= 1.0 - eps), p.dtype)
 
 
 # -------------------------------------------------------------------------------------------------- cross-entropy
@@ -36,7 +31,7 @@ def cce_value(
         parts = softmax_parts(xp, pred)
         # -log softmax_c = gap_c + log1p(s): no cancellation even for a row like [500, 0, 0]
         return xp.sum(t * (parts.gap + parts.log1p_s), axis=1)
-    pc, _ = _clip_mask(xp, pred, eps)
+    pc, _ = clip_probability(xp, pred, eps)
     return -xp.sum(t * xp.log(pc), axis=1)
 
 
@@ -50,22 +45,15 @@ def cce_grad(
         # softmax * sum(t) - t, regrouped over (1 + s) so the true class's 1 - p keeps its precision
         numer = parts.other * total + (parts.argmax_onehot * total - t) - t * parts.s
         return numer / (1.0 + parts.s)
-    pc, inside = _clip_mask(xp, pred, eps)
+    pc, inside = clip_probability(xp, pred, eps)
     return -(t / pc) * inside
 
 
-_FROM_LOGITS = Param("from_logits", False, "pred holds raw scores (logits) rather than probabilities",
-                     check=boolean, type="bool")
 _SMOOTHING = Param("label_smoothing", 0.0, "mix the target with the uniform distribution: t' = t (1 - ls) + ls / C",
                    check=number(low=0.0, high=1.0, high_open=True), convert=float)
 _CLASS_WEIGHT = Param("class_weight", None, "weight of each class, applied to whole examples by their true class",
                       check=check_class_weight, convert=convert_class_weight, type="weights")
-_EPS = Param("eps", PROBABILITY_EPS, "probabilities are clipped to [eps, 1 - eps]",
-             check=number(low=0.0, high=0.5, low_open=True, high_open=True), convert=float)
 
-
-def _probability_unless_logits(params: Any) -> Any:
-    return "real" if params["from_logits"] else "probability"
 
 
 _CE_LATEX = r"\ell_i = -\sum_c t'_{ic}\log p_{ic},\quad p = \mathrm{softmax}(z)\ \text{with logits}"
@@ -75,7 +63,7 @@ register(LossDefinition(
     aliases=("cce", "cross_entropy", "categorical_crossentropy"),
     task="multiclass",
     kind="rows",
-    params=(_FROM_LOGITS, _SMOOTHING, _CLASS_WEIGHT, _EPS),
+    params=(FROM_LOGITS_PARAM, _SMOOTHING, _CLASS_WEIGHT, EPS_PARAM),
     value=cce_value,
     grad=cce_grad,
     latex=_CE_LATEX,
@@ -85,7 +73,7 @@ register(LossDefinition(
     equivalents={"pytorch": "torch.nn.CrossEntropyLoss (logits; probability targets)",
                  "keras": "keras.losses.CategoricalCrossentropy", "sklearn": "sklearn.metrics.log_loss"},
     reference="Shannon (1948); Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 6.2.2.3.",
-    pred_domain=_probability_unless_logits,
+    pred_domain=probability_unless_logits,
     target_domain=lambda params: "probability",
     builtin=True,
 ))
@@ -95,7 +83,7 @@ register(LossDefinition(
     aliases=("sparse_cce", "sparse_categorical_crossentropy", "nll"),
     task="multiclass",
     kind="rows",
-    params=(_FROM_LOGITS, _SMOOTHING, _CLASS_WEIGHT, _EPS,
+    params=(FROM_LOGITS_PARAM, _SMOOTHING, _CLASS_WEIGHT, EPS_PARAM,
             Param("ignore_index", None, "examples with this label are skipped (e.g. -100 for padding)",
                   check=lambda x: None if x is None or (isinstance(x, int) and not isinstance(x, bool))
                   else "None or an integer", type="int")),
@@ -108,7 +96,7 @@ register(LossDefinition(
                  "keras": "keras.losses.SparseCategoricalCrossentropy", "sklearn": "sklearn.metrics.log_loss"},
     reference="Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 6.2.2.3.",
     target_format="labels",
-    pred_domain=_probability_unless_logits,
+    pred_domain=probability_unless_logits,
     builtin=True,
 ))
 
@@ -122,7 +110,7 @@ def categorical_focal_value(
         log_p = parts.log_prob()
         q = parts.one_minus_prob(xp)
     else:
-        pc, _ = _clip_mask(xp, pred, PROBABILITY_EPS)
+        pc, _ = clip_probability(xp, pred, PROBABILITY_EPS)
         log_p = xp.log(pc)
         q = 1.0 - pc
     m, _ = focal_modulation(xp, q, gamma)
@@ -144,7 +132,7 @@ def categorical_focal_grad(
         u = -alpha * target * (m - dm * p * log_p)
         others = xp.sum(u, axis=1, keepdims=True) - u
         return u * q - p * others
-    pc, inside = _clip_mask(xp, pred, PROBABILITY_EPS)
+    pc, inside = clip_probability(xp, pred, PROBABILITY_EPS)
     q = 1.0 - pc
     m, dm = focal_modulation(xp, q, gamma)
     return -alpha * target * (m / pc - dm * xp.log(pc)) * inside
@@ -159,7 +147,7 @@ register(LossDefinition(
         Param("gamma", 2.0, "focusing strength: how much easy, well-classified examples are down-weighted",
               check=number(low=0.0), convert=float),
         Param("alpha", 0.25, "overall weight of the loss", check=number(low=0.0, low_open=True), convert=float),
-        _FROM_LOGITS,
+        FROM_LOGITS_PARAM,
     ),
     value=categorical_focal_value,
     grad=categorical_focal_grad,
@@ -169,7 +157,7 @@ register(LossDefinition(
     equivalents={"pytorch": "-", "keras": "keras.losses.CategoricalFocalCrossentropy (renormalizes rows; we do not)",
                  "sklearn": "-"},
     reference="Lin et al., Focal Loss for Dense Object Detection (ICCV 2017).",
-    pred_domain=_probability_unless_logits,
+    pred_domain=probability_unless_logits,
     target_domain=lambda params: "probability",
     builtin=True,
 ))

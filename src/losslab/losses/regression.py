@@ -129,8 +129,8 @@ register(LossDefinition(
                   check=number(low=0.0, low_open=True), convert=float),),
     value=huber_value,
     grad=huber_grad,
-    latex=r"\ell(e) = \begin{cases}\tfrac12 e^2 & |e| \le \delta\\ \delta(|e| - \tfrac12\delta) & |e| > \delta\end{cases},"
-          r"\quad e = p - t",
+    latex=r"\ell(e) = \begin{cases}\tfrac12 e^2 & |e| \le \delta\\ "
+          r"\delta(|e| - \tfrac12\delta) & |e| > \delta\end{cases},\quad e = p - t",
     plain="l(e) = 0.5 e^2 if |e| <= delta, else delta (|e| - delta/2); e = p - t",
     summary="Huber loss: squared error for small errors, absolute error for large ones.",
     equivalents={"pytorch": "torch.nn.HuberLoss(delta=...)", "keras": "keras.losses.Huber(delta=...)",
@@ -162,7 +162,8 @@ register(LossDefinition(
                   check=number(low=0.0), convert=float),),
     value=smooth_l1_value,
     grad=smooth_l1_grad,
-    latex=r"\ell(e) = \begin{cases}\tfrac{1}{2\beta} e^2 & |e| < \beta\\ |e| - \tfrac12\beta & |e| \ge \beta\end{cases}",
+    latex=r"\ell(e) = \begin{cases}\tfrac{1}{2\beta} e^2 & |e| < \beta\\ "
+          r"|e| - \tfrac12\beta & |e| \ge \beta\end{cases}",
     plain="l(e) = 0.5 e^2 / beta if |e| < beta, else |e| - beta/2  (= huber(delta=beta) / beta)",
     summary="Smooth L1: Huber loss divided by its threshold, so the linear part has slope 1.",
     equivalents={"pytorch": "torch.nn.SmoothL1Loss(beta=...)", "keras": "-", "sklearn": "-"},
@@ -325,7 +326,8 @@ register(LossDefinition(
     latex=r"\ell = p - t\log(p + \varepsilon)\quad\text{or, with log input,}\quad e^{p} - t\,p",
     plain="l = p - t log(p + eps); with log_input: exp(p) - t p  (negative log-likelihood up to log t!)",
     summary="Poisson negative log-likelihood: for counts, whose spread grows with their mean.",
-    equivalents={"pytorch": "torch.nn.PoissonNLLLoss(log_input=..., full=False)", "keras": "keras.losses.Poisson (eps 1e-7)",
+    equivalents={"pytorch": "torch.nn.PoissonNLLLoss(log_input=..., full=False)",
+                 "keras": "keras.losses.Poisson (eps 1e-7)",
                  "sklearn": "sklearn.metrics.mean_poisson_deviance (deviance: differs by terms in t only)"},
     reference="McCullagh & Nelder, Generalized Linear Models (1989), ch. 6.",
     pred_domain=lambda params: "real" if params["log_input"] else "nonnegative",
