@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .._jsonable import jsonable
 from ..errors import LossInputError
 from ..explain import texts as T
 from ..losses import TASKS, catalog, definition
@@ -66,19 +67,7 @@ def friendly(fn: F) -> F:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
-
-
-def _json_default(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, tuple):
-        return list(x)
-    if hasattr(x, "items"):
-        return dict(x.items())
-    raise TypeError(type(x).__name__)
+    sys.stdout.write(json.dumps(jsonable(data), ensure_ascii=False, indent=2) + "\n")
 
 
 LangOpt = Annotated[str | None, typer.Option("--lang", help="en or ja (default: from LANG, else en).")]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._jsonable import jsonable
 from ..losses import Loss, get
 from ..losses._core import NanPolicy, Reduction
 from . import texts as T
@@ -98,23 +99,23 @@ class Explanation:
         """Plain, JSON-ready data: what ``--json`` prints and the lab page draws."""
         return {
             "loss": self.loss,
-            "params": {k: _plain(v) for k, v in self.params.items()},
+            "params": {k: jsonable(v) for k, v in self.params.items()},
             "lang": self.lang,
             "title": self.text.get("title"),
             "text": self.text,
             "formula": self.formula,
             "columns": self.columns,
             "column_labels": {c: self.label(c) for c in [*self.columns, *self.class_columns]},
-            "rows": [{k: _plain(v) for k, v in r.items()} for r in self.rows],
+            "rows": [{k: jsonable(v) for k, v in r.items()} for r in self.rows],
             "class_columns": self.class_columns,
-            "class_rows": [{k: _plain(v) for k, v in r.items()} for r in self.class_rows],
+            "class_rows": [{k: jsonable(v) for k, v in r.items()} for r in self.class_rows],
             "n_examples": self.n_examples,
             "n_elements": self.n_elements,
             "shown": self.shown,
             "summarized": self.summarized,
             "reduction": self.reduction,
-            "steps": [{k: _plain(v) for k, v in s.items()} for s in self.steps],
-            "value": _plain(self.value),
+            "steps": [{k: jsonable(v) for k, v in s.items()} for s in self.steps],
+            "value": jsonable(self.value),
             "related": self.related,
             "equivalents": self.equivalents,
         }
@@ -224,20 +225,6 @@ class Explanation:
 
     def __str__(self) -> str:
         return self.to_text()
-
-
-def _plain(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, tuple):
-        return list(x)
-    if isinstance(x, dict) or hasattr(x, "items"):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
-        return str(x)
-    return x
 
 
 def _pick_rows(contribution: np.ndarray, max_rows: int) -> list[int]:

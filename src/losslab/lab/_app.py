@@ -14,18 +14,17 @@ import functools
 import html
 import io
 import json
-import math
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from fastapi import FastAPI, Query, Request, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from .._jsonable import jsonable
 from ..errors import LossInputError
 from ..explain import texts as T
 from ..losses import TASKS, catalog
@@ -350,19 +349,11 @@ def _index_html(lang: str) -> str:
             "datasets": F.dataset_list(lang), "version": __version__,
             "darts": F.default_darts(), "points": F.default_points(), "limits": Limits().to_dict(),
             "font": _ja_font() is not None}
-    payload = json.dumps(boot, ensure_ascii=False, default=_json_default).replace("</", "<\\/")
+    payload = json.dumps(jsonable(boot), ensure_ascii=False).replace("</", "<\\/")
     title = _texts.lab_text("page.title", lang)
     return (template.replace("{{lang}}", lang).replace("{{title}}", html.escape(title))
             .replace("{{boot}}", payload).replace("{{version}}", __version__))
 
 
-def _json_default(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    raise TypeError(type(x).__name__)
-
-
 def json_response(data: Any) -> JSONResponse:
-    return JSONResponse(json.loads(json.dumps(data, default=_json_default)))
+    return JSONResponse(jsonable(data))

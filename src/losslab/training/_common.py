@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
-
-import numpy as np
+from collections.abc import Sequence
+from typing import Literal
 
 __all__ = ["DataTask", "TrainingError", "jsonable"]
+
+from .._jsonable import jsonable
 
 DataTask = Literal["regression", "binary", "multiclass"]
 """What a data set asks for: a number, one of two classes, or one of several classes."""
@@ -21,30 +20,6 @@ class TrainingError(ValueError):
 
     The message is one sentence that says what was wrong and, where it can be guessed, what to do instead.
     """
-
-
-def jsonable(x: Any) -> Any:
-    """``x`` as plain JSON data: NumPy scalars and arrays to Python numbers and lists, NaN and infinity to None.
-
-    JSON has no NaN or infinity (``JSON.parse`` in a browser refuses them), so a diverged run's non-finite losses
-    become ``null``; :attr:`History.stopped` says ``"diverged"`` when that happened.
-    """
-    if x is None or isinstance(x, bool | str):
-        return x
-    if isinstance(x, int | np.integer) and not isinstance(x, np.bool_):
-        return int(x)
-    if isinstance(x, float | np.floating):
-        value = float(x)
-        return value if math.isfinite(value) else None
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if isinstance(x, np.ndarray):
-        return jsonable(x.tolist())
-    if isinstance(x, Mapping):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    if isinstance(x, Sequence):
-        return [jsonable(v) for v in x]
-    raise TypeError(f"cannot turn {type(x).__name__} into JSON")
 
 
 def suggest(name: str, known: Sequence[str]) -> str:
