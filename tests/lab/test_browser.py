@@ -220,7 +220,7 @@ def test_every_panel_renders_at_phone_width(browser, live_server):
     pg = browser.new_page(viewport={"width": 390, "height": 844})
     errors = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    for panel in ("explorer", "darts", "regression", "classify", "accuracy"):
+    for panel in ("explorer", "darts", "regression", "classify", "accuracy", "choose"):
         pg.goto(f"{live_server.url}?panel={panel}")
         pg.wait_for_selector(READY, timeout=20_000)
         width = pg.evaluate("document.documentElement.scrollWidth")

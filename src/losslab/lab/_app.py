@@ -31,13 +31,16 @@ from ..losses import TASKS, catalog
 from . import _compute as C
 from . import _figures as F
 from . import _texts
+from ._advice import EvidenceManager, advise
 from ._errors import BodyLimit, LabError, install_handlers
 from ._limits import Limits
 from ._models import (
+    AdviceRequest,
     ComputeRequest,
     CurvesRequest,
     DartsRequest,
     DatasetRequest,
+    EvidenceRequest,
     ExplainRequest,
     FigureRequest,
     FitRequest,
@@ -45,6 +48,7 @@ from ._models import (
     RunRequest,
 )
 from ._runs import RunManager, dataset_payload, load_lab_dataset
+from ._uploads import EXAMPLES, Table, UploadStore, example, parse_csv, summary
 
 __all__ = ["create_app"]
 
@@ -71,17 +75,27 @@ def _numbers_count(x: Any) -> int:
 def create_app(limits: Limits | None = None) -> FastAPI:
     """The lab as an ASGI application (serve it with uvicorn, or test it with FastAPI's TestClient)."""
     limits = limits or Limits()
-    runs = RunManager(limits)
+    uploads = UploadStore(limits)
+    runs = RunManager(limits, uploads)
+    evidence = EvidenceManager(limits)
+
+    async def sweep_evidence() -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            evidence.sweep()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         runs.start()
         warm = asyncio.create_task(asyncio.to_thread(_prewarm))
+        sweeper = asyncio.create_task(sweep_evidence())
         try:
             yield
         finally:
             warm.cancel()
+            sweeper.cancel()
             await runs.stop()
+            await asyncio.to_thread(evidence.stop)
 
     app = FastAPI(
         title="losslab lab",
@@ -92,8 +106,10 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     )
     app.state.limits = limits
     app.state.runs = runs
+    app.state.uploads = uploads
+    app.state.evidence = evidence
     install_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, large={"/api/uploads": limits.max_upload_bytes})
 
     # ------------------------------------------------------------------------------------------------ the page
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -229,21 +245,117 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     @app.post("/api/datasets", tags=["data"])
     def dataset(body: DatasetRequest) -> dict[str, Any]:
         """The points of a data set (standardized features, class, split) as the trainer sees them."""
-        _count("n_samples", body.n_samples, limits.max_samples, "examples")
-        return dataset_payload(load_lab_dataset(body))
+        if body.name != "upload":
+            _count("n_samples", body.n_samples, limits.max_samples, "examples")
+        return dataset_payload(load_lab_dataset(body, uploads, limits.max_samples))
 
     @app.post("/api/datasets/csv", tags=["data"], response_class=PlainTextResponse)
     def dataset_csv(body: DatasetRequest) -> PlainTextResponse:
         """The same data set as CSV (x1, x2, label, split)."""
-        _count("n_samples", body.n_samples, limits.max_samples, "examples")
-        payload = dataset_payload(load_lab_dataset(body))
+        if body.name != "upload":
+            _count("n_samples", body.n_samples, limits.max_samples, "examples")
+        payload = dataset_payload(load_lab_dataset(body, uploads, limits.max_samples))
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["x1", "x2", "label", "class", "split"])
         for p in payload["points"]:
             writer.writerow([repr(p["x1"]), repr(p["x2"]), p["label"], p["class"], p["split"]])
         return PlainTextResponse(out.getvalue(), media_type="text/csv",
-                                 headers={"Content-Disposition": f'attachment; filename="{body.name}.csv"'})
+                                 headers={"Content-Disposition": f'attachment; filename="{_filename(body.name)}.csv"'})
+
+    # ----------------------------------------------------------------------------------------- uploaded files
+    @app.post("/api/uploads", tags=["data"], status_code=201, openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
+    async def upload(request: Request, name: str = Query("data.csv", max_length=200,
+                                                         description="the file's name, for display")) -> dict[str, Any]:
+        """Upload a CSV file (its bytes as the request body; UTF-8 or Shift-JIS; comma, semicolon or tab
+        separated; a header row): its columns, their kinds and its first rows. The file is kept in memory under
+        the returned ``id`` (for ``/api/advice`` and the classification lab's ``data.upload``), at most
+        ``max_upload_bytes`` and ``max_upload_rows``."""
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind.startswith("multipart/") or kind == "application/x-www-form-urlencoded":
+            raise LabError(415, "body", "the file's bytes as the request body (Content-Type: text/csv)", kind,
+                           "send the file itself, not a form")
+        raw = await request.body()
+        table = await asyncio.to_thread(parse_csv, raw, _display_name(name), limits)
+        uploads.add(table, _client(request))
+        return summary(table)
+
+    @app.get("/api/uploads/{upload_id}", tags=["data"])
+    def get_upload(upload_id: str) -> dict[str, Any]:
+        """An uploaded file's columns and first rows."""
+        return summary(uploads.get(upload_id, "upload_id"))
+
+    @app.delete("/api/uploads/{upload_id}", tags=["data"])
+    def delete_upload(upload_id: str) -> dict[str, Any]:
+        """Forget an uploaded file."""
+        uploads.remove(upload_id)
+        return {"id": upload_id, "deleted": True}
+
+    # ------------------------------------------------------------------------------------------ choose a loss
+    def table_of(body: AdviceRequest) -> Table:
+        if (body.example is None) == (body.upload is None):
+            raise LabError(422, "example", "either example (one of " + ", ".join(EXAMPLES) + ") or upload (an id)",
+                           "both" if body.example is not None else "neither")
+        return example(body.example) if body.example is not None else uploads.get(body.upload, "upload")
+
+    def hints(body: AdviceRequest) -> dict[str, Any]:
+        return {"task": body.task, "output": body.output, "priority": body.priority, "errors": body.errors,
+                "positive": body.positive}
+
+    @app.get("/api/advice/examples", tags=["advice"])
+    def advice_examples(lang: str = Query("en", max_length=16)) -> list[dict[str, Any]]:
+        """Panel 7: the built-in example tables (name, title, what they show, their columns and first rows)."""
+        chosen = _lang(lang)
+        out = []
+        for name in EXAMPLES:
+            table = example(name)
+            out.append({"name": name, "title": _texts.lab_text(f"choose.example_{name}", chosen),
+                        "description": _texts.lab_text(f"choose.about_{name}", chosen), "target": table.target,
+                        "data": summary(table)})
+        return out
+
+    @app.post("/api/advice", tags=["advice"])
+    async def advice(body: AdviceRequest) -> dict[str, Any]:
+        """Panel 7: ``losslab.advice.recommend`` for the target of an example table or an uploaded file: the
+        analysis, the ranked losses with reasons, derived parameters and pitfalls, the questions it could not
+        decide, and what an evidence run would train. Texts in ``lang``."""
+        table = table_of(body)
+        target = body.target if body.target is not None else table.target
+        if target is None:
+            raise LabError(422, "target", "the target column", "nothing")
+        return await asyncio.to_thread(advise, table, target, hints(body), body.features, _lang(body.lang))
+
+    @app.post("/api/advice/evidence", tags=["advice"], status_code=202)
+    def start_evidence(body: EvidenceRequest, request: Request) -> dict[str, Any]:
+        """Panel 7: start the evidence — every candidate loss trained with the same k folds, model and epochs —
+        in the background. Poll ``GET /api/advice/evidence/{id}`` (progress, then the result); ``DELETE`` it to
+        cancel. Bounded in folds, epochs, rows, wall time and runs at once."""
+        table = table_of(body)
+        target = body.target if body.target is not None else table.target
+        if target is None:
+            raise LabError(422, "target", "the target column", "nothing")
+        options = {"folds": body.folds, "epochs": body.epochs, "model": body.model, "seed": body.seed}
+        job = evidence.start(table, target, hints(body), body.features, options, _lang(body.lang), _client(request))
+        return job.view(_lang(body.lang))
+
+    @app.get("/api/advice/evidence/{job_id}", tags=["advice"])
+    def get_evidence(job_id: str, lang: str = Query("en", max_length=16)) -> dict[str, Any]:
+        """An evidence run: its state (running, done, failed, cancelled, timeout), fits done of fits planned,
+        seconds so far, and once done the recommendation with its evidence (table data, verdict) in ``lang``.
+        A run that no page asks about for ``evidence_attach_seconds`` is stopped."""
+        return evidence.get(job_id).view(_lang(lang))
+
+    @app.get("/api/advice/evidence/{job_id}/figure", tags=["advice"])
+    async def evidence_figure(job_id: str, lang: str = Query("en", max_length=16)) -> dict[str, Any]:
+        """The evidence figure (``losslab.figures.evidence``) of a finished run, as a Vega-Lite spec."""
+        chosen = _lang(lang)
+        return await asyncio.to_thread(evidence.figure, job_id, chosen)
+
+    @app.delete("/api/advice/evidence/{job_id}", tags=["advice"])
+    def cancel_evidence(job_id: str) -> dict[str, Any]:
+        """Cancel an evidence run (its process is stopped at once)."""
+        return evidence.cancel(job_id).view("en")
 
     # ----------------------------------------------------------------------------------------------- training
     @app.post("/api/runs", tags=["training"], status_code=201)
@@ -324,6 +436,15 @@ def _prewarm() -> None:
             _index_html(lang)
             F.darts_figure(F.default_darts(), 1.0, lang)
             F.loss_vs_accuracy(lang)
+
+
+def _display_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return "".join(ch for ch in base if ch.isprintable())[:120] or "data.csv"
+
+
+def _filename(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:80] or "data"
 
 
 def _client(request: Request) -> str:

@@ -8,7 +8,7 @@ expected, what was got) for the lab's own checks (``loss`` is then ``"lab"``).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -102,21 +102,30 @@ def install_handlers(app: FastAPI) -> None:
 
 
 class BodyLimit:
-    """ASGI middleware: refuse a request body over ``max_bytes`` with 413, whether or not it declares its length."""
+    """ASGI middleware: refuse a request body over ``max_bytes`` with 413, whether or not it declares its length.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``large`` maps a few paths (the file upload) to a larger bound of their own.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, large: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.large = dict(large or {})
 
-    def _too_large(self, got: str) -> bytes:
-        error = LossInputError("lab", "body", f"a request body of at most {self.max_bytes} bytes", got,
-                               "send fewer numbers (the lab's bounds are listed at /api/limits)")
+    def _too_large(self, got: str, limit: int, upload: bool) -> bytes:
+        hint = ("upload a smaller file: keep fewer rows or columns (the lab's bounds are listed at /api/limits)"
+                if upload else "send fewer numbers (the lab's bounds are listed at /api/limits)")
+        what = "a file" if upload else "a request body"
+        error = LossInputError("lab", "body", f"{what} of at most {limit} bytes", got, hint)
         return json.dumps(error_body(error)).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        upload = path in self.large
+        limit = self.large.get(path, self.max_bytes)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None:
@@ -124,8 +133,8 @@ class BodyLimit:
                 size = int(declared)
             except ValueError:
                 size = -1
-            if size > self.max_bytes or size < 0:
-                await self._reject(send, f"{declared.decode(errors='replace')} bytes")
+            if size > limit or size < 0:
+                await self._reject(send, f"{declared.decode(errors='replace')} bytes", limit, upload)
                 return
         # Read the whole body first (it is small by construction), so that an oversized one never reaches the app.
         chunks: list[bytes] = []
@@ -136,8 +145,8 @@ class BodyLimit:
                 return  # the client went away
             chunk = message.get("body", b"")
             received += len(chunk)
-            if received > self.max_bytes:
-                await self._reject(send, f"more than {self.max_bytes} bytes")
+            if received > limit:
+                await self._reject(send, f"more than {limit} bytes", limit, upload)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -154,8 +163,8 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send: Send, got: str) -> None:
-        body = self._too_large(got)
+    async def _reject(self, send: Send, got: str, limit: int, upload: bool) -> None:
+        body = self._too_large(got, limit, upload)
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

@@ -27,6 +27,7 @@ from ._limits import Limits
 __all__ = [
     "darts_figure",
     "dataset_list",
+    "evidence_figure",
     "explorer_figure",
     "figure",
     "fit_lines",
@@ -286,3 +287,11 @@ def run_figure(run: Any, name: str, lang: str, log_scale: bool = False) -> dict[
     with _lock:
         chart = figures.training_curves(history, diagnosis=diagnosis, log_scale=log_scale, lang=lang)
     return {"figure": "curves", "spec": _spec(chart)}
+
+
+def evidence_figure(evidence: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """Panel 7: :func:`losslab.figures.evidence` of an evidence run (``Evidence.to_dict()``) as a Vega-Lite spec."""
+    figures = _figures()
+    with _lock:
+        chart = figures.evidence(dict(evidence), lang=lang)
+    return {"figure": "evidence", "spec": _spec(chart)}

@@ -45,6 +45,33 @@ class Limits:
     """Cells per side of the decision-boundary map."""
     frames_per_second: float = 30.0
     """Most progress messages per second on a run's stream."""
+    max_upload_bytes: int = 2 * 1024 * 1024
+    """Largest CSV file that can be uploaded (``POST /api/uploads``), in bytes; every other body stays below
+    ``max_body_bytes``."""
+    max_upload_rows: int = 20_000
+    max_upload_columns: int = 100
+    """Most data rows and columns of an uploaded CSV file."""
+    max_uploads_per_client: int = 8
+    max_uploads_total: int = 32
+    """Uploaded files kept in memory per client (address) and on the whole server; beyond that, the one used
+    least recently is forgotten."""
+    upload_seconds: float = 3600.0
+    """An uploaded file is forgotten after this long without being used."""
+    max_evidence_jobs: int = 2
+    """Evidence runs (k-fold training of the candidate losses, each in a process of its own) working at once on
+    the whole server."""
+    max_evidence_per_client: int = 1
+    """Evidence runs working at once for one client (address)."""
+    max_evidence_seconds: float = 120.0
+    """Wall time of one evidence run; it is stopped after this."""
+    max_evidence_folds: int = 10
+    max_evidence_epochs: int = 500
+    max_evidence_rows: int = 5000
+    """Most folds, epochs per fit, and rows (a random sample beyond) of one evidence run."""
+    evidence_attach_seconds: float = 30.0
+    """An evidence run that no page has asked about for this long is stopped (a closed page stops its run)."""
+    evidence_keep_seconds: float = 600.0
+    """A finished evidence run's result is kept this long."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,10 +11,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AdviceRequest",
     "ComputeRequest",
     "CurvesRequest",
     "DartsRequest",
     "DatasetRequest",
+    "EvidenceRequest",
     "ExplainRequest",
     "FigureRequest",
     "FitRequest",
@@ -104,9 +106,14 @@ class FitRequest(_Strict):
 
 
 class DatasetRequest(_Strict):
-    """A 2-D classification data set of the lab."""
+    """A 2-D classification data set of the lab: a generated one, or the user's own CSV file (``name="upload"``
+    with the ``upload`` id from ``POST /api/uploads``, the class column ``target`` and two numeric ``features``)."""
 
-    name: Literal["moons", "circles", "xor", "spirals", "blobs", "imbalanced"] = "moons"
+    name: Literal["moons", "circles", "xor", "spirals", "blobs", "imbalanced", "upload"] = "moons"
+    upload: str | None = Field(default=None, max_length=64, description="the id of an uploaded CSV file")
+    target: str | None = Field(default=None, max_length=256, description="uploaded file: the class column")
+    features: list[Annotated[str, Field(max_length=256)]] | None = Field(
+        default=None, min_length=2, max_length=2, description="uploaded file: the two feature columns (x1, x2)")
     n_samples: int = Field(default=200, ge=10, le=100_000)
     noise: float = Field(default=0.2, ge=0, le=2)
     val_split: float = Field(default=0.3, ge=0.05, le=0.9)
@@ -148,3 +155,33 @@ class RunControl(_Strict):
     keep_weights: bool = Field(default=True, description="reset: start again from the same initial weights")
     speed: float | None = Field(default=None, gt=0, le=1000, description="epochs per second while playing")
     lang: str | None = Field(default=None, max_length=16, description="the language of the diagnosis")
+
+
+Example = Literal["line", "outliers", "counts", "imbalanced", "iris", "diabetes"]
+ColumnName = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class AdviceRequest(_Strict):
+    """Panel 7: which loss for ``target`` of a table (a built-in ``example`` or an ``upload``), with hints."""
+
+    example: Example | None = Field(default=None, description="a built-in example table")
+    upload: str | None = Field(default=None, max_length=64, description="the id of an uploaded CSV file")
+    target: ColumnName | None = Field(default=None, description="the target column (default: the table's "
+                                                                "suggested one)")
+    features: list[ColumnName] | None = Field(default=None, max_length=1000,
+                                              description="the feature columns (default: every other column)")
+    task: Literal["regression", "counts", "classification", "binary", "multiclass", "multilabel"] | None = None
+    output: Literal["logits", "probabilities"] | None = None
+    priority: Literal["recall", "precision", "balanced"] | None = None
+    errors: Literal["absolute", "relative"] | None = None
+    positive: str | None = Field(default=None, max_length=256, description="the positive class of a binary target")
+    lang: Lang = "en"
+
+
+class EvidenceRequest(AdviceRequest):
+    """Panel 7: the evidence — every candidate loss trained under k-fold cross-validation, in the background."""
+
+    folds: int = Field(default=5, ge=2, le=100)
+    epochs: int | None = Field(default=None, ge=1, le=100_000, description="epochs per fit (default: by data size)")
+    model: Literal["linear", "mlp"] = "linear"
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)

@@ -16,6 +16,7 @@ import { renderExplanation } from './explain.js';
 import { reportError } from './util.js';
 
 const DATASETS = ['moons', 'circles', 'xor', 'spirals', 'blobs', 'imbalanced'];
+const GENERATED = new Set(DATASETS);
 const BINARY_LOSSES = ['binary_cross_entropy', 'binary_focal', 'hinge', 'squared_hinge'];
 const MULTI_LOSSES = ['sparse_categorical_cross_entropy', 'categorical_focal', 'categorical_hinge', 'multi_margin'];
 const LRS = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3];
@@ -30,6 +31,10 @@ const SEVERITY_MARK = { ok: '✓ ', info: 'ℹ ', warning: '⚠ ', error: '✖ '
 export function mount(root, boot) {
   const st = {
     data: DATASETS.includes(S.get('c.data')) ? S.get('c.data') : 'moons',
+    // the user's own CSV file: its summary from POST /api/uploads, the class column and the two features
+    upload: null,
+    target: S.get('c.target', null),
+    features: S.getList('c.features', []).slice(0, 2),
     noise: S.getNumber('c.noise', 0.2, 0, 0.6),
     val: S.getNumber('c.val', 0.3, 0.1, 0.9),
     n: S.getNumber('c.n', 200, 40, 1000),
@@ -64,7 +69,11 @@ export function mount(root, boot) {
     stride: 1, wantPlay: false, generation: 0,
   };
 
-  const multi = () => (st.data === 'spirals' || st.data === 'blobs') && st.classes > 2;
+  const uploadClasses = () => {
+    const col = st.upload && st.upload.columns.find((c) => c.name === st.target);
+    return col ? col.distinct : 2;
+  };
+  const multi = () => (st.data === 'upload' ? uploadClasses() > 2 : (st.data === 'spirals' || st.data === 'blobs') && st.classes > 2);
   const lossOptions = () => (multi() ? MULTI_LOSSES : BINARY_LOSSES);
   if (!lossOptions().includes(st.loss)) st.loss = lossOptions()[0];
 
@@ -91,8 +100,23 @@ export function mount(root, boot) {
 
   // data
   const dataCtl = radios({ key: 'c.data', label: 'classify.dataset', value: st.data,
-    options: DATASETS.map((d) => ({ value: d, label: `classify.data_${d}` })),
-    onChange: (v) => { st.data = v; syncData(); save(); newRun(); } });
+    options: [...DATASETS, 'upload'].map((d) => ({ value: d, label: `classify.data_${d}` })),
+    onChange: (v) => { st.data = v; syncData(); save(); if (v !== 'upload' || st.upload) newRun(); else fileInput.focus(); } });
+
+  // the user's own file: upload it, pick the class column and the two features
+  const fileInput = el('input', { type: 'file', id: 'classify-file', accept: '.csv,.tsv,.txt,text/csv,text/plain', 'aria-describedby': 'classify-file-help' });
+  fileInput.addEventListener('change', () => { if (fileInput.files && fileInput.files[0]) sendFile(fileInput.files[0]); });
+  const uploadTarget = select({ key: 'c.target', label: 'classify.upload_target', value: '', options: [],
+    onChange: (v) => { st.target = v; st.features = st.features.filter((f) => f !== v); syncUpload(); syncData(); save(); newRun(); } });
+  const uploadX1 = select({ key: 'c.features', label: 'classify.upload_x1', value: '', options: [],
+    onChange: (v) => { st.features = [v, st.features[1] === v ? st.features[0] : st.features[1]]; syncUpload(); save(); newRun(); } });
+  const uploadX2 = select({ key: 'c.features', label: 'classify.upload_x2', value: '', options: [],
+    onChange: (v) => { st.features = [st.features[0] === v ? st.features[1] : st.features[0], v]; syncUpload(); save(); newRun(); } });
+  const uploadInfo = el('p', { class: 'help', 'aria-live': 'polite' });
+  const uploadBox = el('div', { class: 'upload-box', 'data-key': 'c.upload' },
+    el('div', { class: 'control file' }, tr(el('label', { for: 'classify-file' }), 'classify.upload_file'), fileInput,
+      tr(el('p', { class: 'help', id: 'classify-file-help' }), 'classify.upload_help', { rows: (boot.limits && boot.limits.max_samples) || 1000 })),
+    uploadTarget.node, el('div', { class: 'row two' }, uploadX1.node, uploadX2.node), uploadInfo);
   const classesCtl = slider({ key: 'c.classes', label: 'classify.classes', min: 2, max: 5, step: 1, value: st.classes, format: (v) => String(v),
     onChange: (v) => { st.classes = v; syncData(); save(); newRun(); } });
   const ratioCtl = slider({ key: 'c.ratio', label: 'classify.ratio', min: 0.02, max: 0.5, step: 0.01, value: st.ratio, format: pct,
@@ -176,7 +200,7 @@ export function mount(root, boot) {
     el('div', { class: 'row' }, traceIndex.node, traceSplit.node, traceBtn), traceBox);
 
   const colData = el('div', { class: 'controls', 'data-group': 'c.datacol' },
-    tr(el('h3', { class: 'group-title' }), 'classify.group_data'), dataCtl.node, classesCtl.node, ratioCtl.node, noiseCtl.node,
+    tr(el('h3', { class: 'group-title' }), 'classify.group_data'), dataCtl.node, uploadBox, classesCtl.node, ratioCtl.node, noiseCtl.node,
     nCtl.node, valCtl.node, el('div', { class: 'row' }, seedCtl.node, regenBtn), batchCtl.node, dataCsvBtn);
   const colModel = el('div', { class: 'controls', 'data-group': 'c.modelcol' },
     tr(el('h3', { class: 'group-title' }), 'classify.group_model'), modelCtl.node, layersBox, actCtl.node,
@@ -199,7 +223,8 @@ export function mount(root, boot) {
   function withValue(list, v) { return list.includes(v) ? list : [...list, v].sort((a, b) => a - b); }
   function save() {
     S.set({
-      'c.data': st.data, 'c.noise': st.noise, 'c.val': st.val, 'c.n': st.n, 'c.seed': st.seed,
+      'c.data': st.data, 'c.target': st.data === 'upload' ? st.target : null,
+      'c.features': st.data === 'upload' && st.features.length === 2 ? st.features : null, 'c.noise': st.noise, 'c.val': st.val, 'c.n': st.n, 'c.seed': st.seed,
       'c.classes': st.data === 'spirals' || st.data === 'blobs' ? st.classes : null, 'c.ratio': st.data === 'imbalanced' ? st.ratio : null,
       'c.batch': st.batch, 'c.model': st.model, 'c.hidden': st.model === 'mlp' ? st.hidden.join(',') : null, 'c.act': st.model === 'mlp' ? st.act : null,
       'c.loss': st.loss, 'c.gamma': st.loss.endsWith('focal') ? st.gamma : null,
@@ -212,11 +237,71 @@ export function mount(root, boot) {
   function syncData() {
     classesCtl.node.hidden = !(st.data === 'spirals' || st.data === 'blobs');
     ratioCtl.node.hidden = st.data !== 'imbalanced';
+    const own = st.data === 'upload';
+    uploadBox.hidden = !own;
+    noiseCtl.node.hidden = own;
+    nCtl.node.hidden = own;
+    regenBtn.hidden = own;
     const options = lossOptions();
     if (!options.includes(st.loss)) st.loss = options[0];
     lossCtl.setOptions(options.map((name) => ({ value: name, label: `loss:${name}` })), st.loss);
     syncLossParams();
   }
+  // ---------------------------------------------------------------------------------------------- own file
+  async function sendFile(file) {
+    let got;
+    try {
+      const response = await fetch(`/api/uploads?name=${encodeURIComponent(file.name)}`, {
+        method: 'POST', headers: { 'Content-Type': 'text/csv', Accept: 'application/json' }, body: file,
+      });
+      got = await response.json();
+      if (!response.ok) throw Object.assign(new Error(got.error ? got.error.message : `HTTP ${response.status}`), { error: got.error, status: response.status });
+    } catch (err) {
+      reportError(err);
+      return;
+    }
+    st.upload = got;
+    const names = got.columns.map((c) => c.name);
+    if (!names.includes(st.target)) {
+      // the class column: the file's suggested target when it holds few values, else the first such column
+      const few = got.columns.filter((c) => c.distinct >= 2 && c.distinct <= 6);
+      const suggested = few.find((c) => c.name === got.suggested_target);
+      st.target = suggested ? suggested.name : (few.length ? few[few.length - 1].name : got.suggested_target);
+    }
+    st.features = st.features.filter((f) => names.includes(f) && f !== st.target);
+    st.data = 'upload';
+    dataCtl.value = 'upload';
+    syncUpload();
+    syncData();
+    save();
+    await newRun();
+  }
+  function syncUpload() {
+    const up = st.upload;
+    if (!up) {
+      uploadTarget.setOptions([], ''); uploadX1.setOptions([], ''); uploadX2.setOptions([], '');
+      for (const c of [uploadTarget, uploadX1, uploadX2]) c.node.hidden = true;
+      return;
+    }
+    for (const c of [uploadTarget, uploadX1, uploadX2]) c.node.hidden = false;
+    const numeric = up.columns.filter((c) => c.kind === 'number' && c.name !== st.target).map((c) => c.name);
+    if (st.features.length !== 2 || !st.features.every((f) => numeric.includes(f)) || st.features[0] === st.features[1]) {
+      st.features = numeric.slice(0, 2);
+    }
+    uploadTarget.setOptions(up.columns.map((c) => ({ value: c.name, text: t('classify.upload_column', { name: c.name, n: c.distinct }) })), st.target);
+    const opts = numeric.map((n) => ({ value: n, text: n }));
+    uploadX1.setOptions(opts, st.features[0] || '');
+    uploadX2.setOptions(opts, st.features[1] || '');
+  }
+  function drawUploadInfo() {
+    const p = run.dataset && run.dataset.info && run.dataset.info.params;
+    if (st.data !== 'upload' || !p || !p.file) { uploadInfo.textContent = st.upload ? '' : t('classify.upload_choose'); return; }
+    const parts = [t('classify.upload_info', { file: p.file, used: p.used, target: p.target })];
+    if (p.dropped) parts.push(t('classify.upload_dropped', { n: p.dropped }));
+    if (p.sampled) parts.push(t('classify.upload_sampled', { used: p.used, total: p.complete }));
+    uploadInfo.textContent = parts.join(' ');
+  }
+
   function syncLossParams() {
     gammaCtl.node.hidden = !st.loss.endsWith('focal');
     lsCtl.node.hidden = !['binary_cross_entropy', 'sparse_categorical_cross_entropy'].includes(st.loss);
@@ -247,7 +332,9 @@ export function mount(root, boot) {
     if (['binary_cross_entropy', 'sparse_categorical_cross_entropy'].includes(st.loss) && st.ls > 0) params.label_smoothing = st.ls;
     if (st.loss === 'binary_cross_entropy' && st.pw !== 1) params.pos_weight = st.pw;
     return {
-      data: { name: st.data, n_samples: st.n, noise: st.noise, val_split: st.val, seed: st.seed, n_classes: st.data === 'spirals' || st.data === 'blobs' ? st.classes : 2, ratio: st.ratio },
+      data: st.data === 'upload' && st.upload
+        ? { name: 'upload', upload: st.upload.id, target: st.target, features: st.features.length === 2 ? st.features : null, val_split: st.val, seed: st.seed }
+        : { name: GENERATED.has(st.data) ? st.data : 'moons', n_samples: st.n, noise: st.noise, val_split: st.val, seed: st.seed, n_classes: st.data === 'spirals' || st.data === 'blobs' ? st.classes : 2, ratio: st.ratio },
       model: { kind: st.model, hidden: st.model === 'mlp' ? st.hidden : [], activation: st.act },
       loss: st.loss, loss_params: params, optimizer: st.opt, lr: st.lr, batch_size: st.batch === 'full' ? 100000 : Number(st.batch),
       regularization: st.reg, reg_rate: st.rate, init_seed: st.init, lang: lang(),
@@ -324,7 +411,7 @@ export function mount(root, boot) {
     run.records = snap.records || [];
     run.initial = snap.initial;
     run.epoch = snap.epoch;
-    if (snap.dataset) run.dataset = snap.dataset;
+    if (snap.dataset) { run.dataset = snap.dataset; drawUploadInfo(); }
     if (snap.settings) { run.settings = snap.settings; st.init = snap.settings.init_seed; }
     run.map = snap.map;
     run.diagnosis = snap.diagnosis || null;
@@ -661,6 +748,12 @@ export function mount(root, boot) {
   }
 
   // ---------------------------------------------------------------------------------------------- start
+  if (S.get('c.data') === 'upload') {
+    // a link cannot carry the user's file: show the upload box, train on moons until a file is chosen
+    st.data = 'upload';
+    uploadInfo.textContent = t('classify.upload_link');
+  }
+  syncUpload();
   syncData();
   drawLayers();
   S.applyHide(section);

@@ -15,6 +15,7 @@ const PANELS = [
   { id: 'classify', label: 'nav.classify', load: () => import('./classify.js') },
   { id: 'trace', label: 'nav.trace', load: () => import('./classify.js'), host: 'classify' },
   { id: 'accuracy', label: 'nav.accuracy', load: () => import('./accuracy.js') },
+  { id: 'choose', label: 'nav.choose', load: () => import('./choose.js') },
 ];
 
 const main = document.getElementById('main');

@@ -1,0 +1,370 @@
+"""Tables for the lab: the user's own CSV files (uploaded, checked, kept in memory for a while) and the built-in
+example tables of the "Choose a loss" panel.
+
+A table is a mapping of column name to a NumPy column: float64 (NaN where a value is missing) when every present
+value is a number, else an object array of strings (None where missing). That is the plain form
+:func:`losslab.advice.recommend` reads, and the classification lab turns two numeric columns and a label column
+of it into a :class:`~losslab.training.data.Dataset`. Nothing here is evaluated: a cell is a number or a string.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import math
+import secrets
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._errors import LabError
+from ._limits import Limits
+
+__all__ = ["EXAMPLES", "Table", "UploadStore", "classification_arrays", "example", "parse_csv", "summary"]
+
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
+TARGET_NAMES = ("target", "label", "labels", "y", "class", "species", "outcome", "diagnosis", "category")
+EXAMPLES = ("line", "outliers", "counts", "imbalanced", "iris", "diabetes")
+_HEAD_ROWS = 6
+_MAX_CLASSES = 6  # the classification lab draws at most six classes (six colours and six marker shapes)
+
+
+@dataclass
+class Table:
+    """A table of named columns (float64 with NaN, or object with None), with where it came from."""
+
+    name: str
+    columns: dict[str, np.ndarray]
+    target: str | None = None  # the suggested target column
+    encoding: str | None = None
+    delimiter: str | None = None
+    size: int = 0  # bytes of the file
+    id: str | None = None
+    client: str = ""
+    used: float = field(default_factory=time.monotonic)
+
+    @property
+    def rows(self) -> int:
+        return int(next(iter(self.columns.values())).shape[0]) if self.columns else 0
+
+
+# ---------------------------------------------------------------------------------------------------- parsing
+def _decode(raw: bytes) -> tuple[str, str]:
+    if b"\x00" in raw[:8192]:
+        raise LabError(415, "file", "a CSV text file", "a binary file",
+                       "a spreadsheet (.xlsx, .ods) must be saved as CSV first (File → Save as → CSV)")
+    for encoding in ("utf-8-sig", "cp932"):  # cp932: Shift-JIS as Japanese Excel writes it
+        try:
+            return raw.decode(encoding), "utf-8" if encoding == "utf-8-sig" else "shift_jis"
+        except UnicodeDecodeError:
+            continue
+    raise LabError(422, "file", "text in UTF-8 (or Shift-JIS)", "bytes in another encoding",
+                   "save the file as 'CSV UTF-8'")
+
+
+def _delimiter(text: str) -> str:
+    sample = text[:8192]
+    first = sample.splitlines()[0] if sample else ""
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _cell_missing(cell: str) -> bool:
+    return cell.strip().lower() in MISSING
+
+
+def _number(cell: str) -> float | None:
+    s = cell.strip()
+    try:
+        x = float(s)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else math.nan
+
+
+def _column(cells: list[str]) -> np.ndarray:
+    """Numbers when every present cell is one (missing → NaN), else text (missing → None)."""
+    numbers = np.empty(len(cells), dtype=np.float64)
+    for i, cell in enumerate(cells):
+        if _cell_missing(cell):
+            numbers[i] = math.nan
+            continue
+        x = _number(cell)
+        if x is None:
+            return np.array([None if _cell_missing(c) else c.strip() for c in cells], dtype=object)
+        numbers[i] = x
+    return numbers
+
+
+def parse_csv(raw: bytes, name: str, limits: Limits) -> Table:
+    """An uploaded CSV file as a :class:`Table`, or a 4xx :class:`LabError` saying what is wrong with it."""
+    if not raw.strip():
+        raise LabError(422, "file", "a CSV file with a header row and data rows", "an empty file")
+    text, encoding = _decode(raw)
+    delimiter = _delimiter(text)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise LabError(422, "file", "a well-formed CSV file", f"{exc}",
+                       "check the quotes (\") around values that hold the separator") from None
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise LabError(422, "file", "a CSV file with a header row and data rows", "only empty lines")
+    header = [h.strip() for h in rows[0]]
+    while header and header[-1] == "" and all(len(r) < len(header) or not r[len(header) - 1].strip()
+                                               for r in rows[1:]):
+        header.pop()  # a trailing separator after the last column name
+    body = rows[1:]
+    if len(header) > limits.max_upload_columns:
+        raise LabError(422, "file", f"at most {limits.max_upload_columns} columns", f"{len(header)} columns",
+                       "keep the columns you need")
+    if len(body) > limits.max_upload_rows:
+        raise LabError(422, "file", f"at most {limits.max_upload_rows} data rows", f"{len(body)} rows",
+                       "upload a sample of the rows")
+    if len(body) < 2:
+        raise LabError(422, "file", "a header row and at least 2 data rows", f"{len(body)} data row(s)")
+    for j, h in enumerate(header):
+        if not h:
+            header[j] = f"column {j + 1}"
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            raise LabError(422, "file", "distinct column names in the header row", f"{h!r} twice",
+                           "rename one of the columns")
+        seen.add(h)
+    if len(header) < 1:
+        raise LabError(422, "file", "a header row with column names", "an empty header row")
+    width = len(header)
+    cells: list[list[str]] = [[] for _ in range(width)]
+    for i, row in enumerate(body):
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            raise LabError(422, "file", f"{width} values per row (as in the header)",
+                           f"{len(row)} values on line {i + 2}",
+                           "a value holding the separator must be quoted; or a column name is missing")
+        for j in range(width):
+            cells[j].append(row[j] if j < len(row) else "")
+    columns = {h: _column(c) for h, c in zip(header, cells, strict=True)}
+    return Table(name=name, columns=columns, target=_suggest_target(columns), encoding=encoding,
+                 delimiter=delimiter, size=len(raw))
+
+
+def _suggest_target(columns: Mapping[str, np.ndarray]) -> str | None:
+    names = list(columns)
+    if not names:
+        return None
+    lowered = {n.strip().lower(): n for n in names}
+    for guess in TARGET_NAMES:
+        if guess in lowered:
+            return lowered[guess]
+    return names[-1]
+
+
+# ---------------------------------------------------------------------------------------------------- summaries
+def _distinct(col: np.ndarray) -> int:
+    if col.dtype == object:
+        return len({v for v in col if v is not None})
+    values = col[np.isfinite(col)]
+    return int(np.unique(values).size)
+
+
+def _plain(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float | np.floating):
+        f = float(v)
+        return None if not math.isfinite(f) else (int(f) if f.is_integer() and abs(f) < 2**53 else f)
+    return str(v)
+
+
+def column_info(name: str, col: np.ndarray) -> dict[str, Any]:
+    if col.dtype == object:
+        present = [v for v in col if v is not None]
+        return {"name": name, "kind": "text", "missing": int(col.shape[0] - len(present)),
+                "distinct": _distinct(col), "integer": False, "min": None, "max": None,
+                "examples": list(dict.fromkeys(present))[:3]}
+    ok = np.isfinite(col)
+    values = col[ok]
+    return {"name": name, "kind": "number", "missing": int((~ok).sum()), "distinct": _distinct(col),
+            "integer": bool(values.size and np.all(values == np.round(values))),
+            "min": _plain(values.min()) if values.size else None,
+            "max": _plain(values.max()) if values.size else None,
+            "examples": [_plain(v) for v in values[:3]]}
+
+
+def summary(table: Table) -> dict[str, Any]:
+    """The table as the page shows it: its columns (kind, missing values, distinct values) and its first rows."""
+    names = list(table.columns)
+    head = [[_plain(table.columns[c][i]) for c in names] for i in range(min(_HEAD_ROWS, table.rows))]
+    return {"id": table.id, "name": table.name, "rows": table.rows, "bytes": table.size,
+            "encoding": table.encoding, "delimiter": table.delimiter,
+            "columns": [column_info(c, table.columns[c]) for c in names], "head": head,
+            "suggested_target": table.target}
+
+
+# ---------------------------------------------------------------------------------------------------- the store
+class UploadStore:
+    """The uploaded tables, in memory, each under an unguessable id; bounded per client and in total (the one
+    used least recently goes first) and forgotten after ``upload_seconds`` without use."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._tables: dict[str, Table] = {}
+        self._lock = threading.Lock()
+
+    def add(self, table: Table, client: str) -> Table:
+        table.id = secrets.token_urlsafe(12)
+        table.client = client
+        table.used = time.monotonic()
+        with self._lock:
+            self._sweep_locked()
+            mine = sorted((t for t in self._tables.values() if t.client == client), key=lambda t: t.used)
+            while mine and len(mine) >= self.limits.max_uploads_per_client:
+                self._tables.pop(str(mine.pop(0).id), None)
+            everyone = sorted(self._tables.values(), key=lambda t: t.used)
+            while everyone and len(everyone) >= self.limits.max_uploads_total:
+                self._tables.pop(str(everyone.pop(0).id), None)
+            self._tables[table.id] = table
+        return table
+
+    def get(self, upload_id: Any, argument: str = "upload") -> Table:
+        with self._lock:
+            self._sweep_locked()
+            table = self._tables.get(upload_id) if isinstance(upload_id, str) else None
+            if table is None:
+                raise LabError(404, argument, "the id of an uploaded file", repr(upload_id),
+                               "upload the file again: uploads are kept in memory, for an hour after their last use, "
+                               "and not across a restart of the lab")
+            table.used = time.monotonic()
+            return table
+
+    def remove(self, upload_id: str) -> None:
+        with self._lock:
+            if self._tables.pop(upload_id, None) is None:
+                raise LabError(404, "upload_id", "the id of an uploaded file", repr(upload_id))
+
+    def _sweep_locked(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, t in self._tables.items() if now - t.used > self.limits.upload_seconds]:
+            del self._tables[key]
+
+
+# ---------------------------------------------------------------------------------------------------- examples
+def example(name: str) -> Table:
+    """A built-in example table of the "Choose a loss" panel (raw units, as a user's file would hold them)."""
+    if name not in EXAMPLES:
+        raise LabError(404, "example", "one of " + ", ".join(EXAMPLES), repr(name))
+    return _example(name)
+
+
+@functools.lru_cache(maxsize=len(EXAMPLES))
+def _example(name: str) -> Table:
+    from ..training import load_dataset
+
+    if name == "counts":
+        rng = np.random.default_rng(7)
+        n = 400
+        hours = np.round(rng.uniform(0.0, 3.0, n), 2)
+        rain = np.round(rng.uniform(0.0, 10.0, n), 1)
+        visits = rng.poisson(np.exp(-0.4 + 0.8 * hours - 0.08 * rain)).astype(np.float64)
+        return Table(name, {"hours_open": hours, "rain_mm": rain, "visits": visits}, target="visits")
+    if name in ("line", "outliers"):
+        ds = load_dataset("outliers", seed=0, val_split=0.0, fraction=0.0 if name == "line" else 0.1)
+    elif name == "imbalanced":
+        ds = load_dataset("imbalanced", seed=0, val_split=0.0, ratio=0.05, n_samples=1000)
+    else:
+        ds = load_dataset(name, seed=0, val_split=0.0)
+    X = ds.inverse_transform(ds.X_train)
+    columns: dict[str, np.ndarray] = {}
+    for j, feature in enumerate(ds.feature_names):
+        columns[feature] = np.round(X[:, j], 4)
+    target = "label" if name == "imbalanced" else ds.target_name
+    if ds.class_names is None:
+        columns[target] = np.round(ds.y_train.astype(np.float64), 4)
+    elif name == "imbalanced":
+        columns[target] = ds.y_train.astype(np.float64)  # 0 = majority, 1 = minority
+    else:
+        columns[target] = np.array([ds.class_names[int(c)] for c in ds.y_train], dtype=object)
+    return Table(name, columns, target=target)
+
+
+# ------------------------------------------------------------------------------------- the classification lab
+def classification_arrays(table: Table, target: str | None, features: Sequence[str] | None, max_rows: int,
+                          seed: int) -> tuple[np.ndarray, np.ndarray, list[str], dict[str, Any]]:
+    """Two numeric feature columns and a class column of ``table`` for the classification lab.
+
+    Rows with a missing value in one of the three columns are left out; beyond ``max_rows`` rows a random sample
+    (by ``seed``) is kept. Returns ``(X, labels, feature names, what was done)``.
+    """
+    names = list(table.columns)
+    target = target if target is not None else table.target
+    if target not in table.columns:
+        raise LabError(422, "data.target", "a column of the file: " + _listing(names), repr(target))
+    numeric = [c for c in names if c != target and table.columns[c].dtype != object]
+    if features is None:
+        if len(numeric) < 2:
+            raise LabError(422, "data.features", "two columns of numbers besides the class column",
+                           f"{len(numeric)}: " + (_listing(numeric) or "none"),
+                           "the classification lab draws the data in the plane: x₁ and x₂")
+        features = numeric[:2]
+    features = list(features)
+    if len(features) != 2 or features[0] == features[1]:
+        raise LabError(422, "data.features", "two different columns (x₁ and x₂)", repr(features))
+    for f in features:
+        if f not in table.columns or f == target:
+            raise LabError(422, "data.features", "columns of the file other than the class column: "
+                           + _listing([c for c in names if c != target]), repr(f))
+        if table.columns[f].dtype == object:
+            raise LabError(422, "data.features", "columns of numbers", f"text in the column {f!r}")
+    X = np.stack([table.columns[f] for f in features], axis=1)
+    labels_raw = table.columns[target]
+    if labels_raw.dtype == object:
+        present = np.array([v is not None for v in labels_raw])
+        labels = np.array(["" if v is None else str(v) for v in labels_raw], dtype=object)
+    else:
+        present = np.isfinite(labels_raw)
+        labels = np.array([_label(v) for v in labels_raw], dtype=object)
+    keep = present & np.all(np.isfinite(X), axis=1)
+    dropped = int((~keep).sum())
+    X, labels = X[keep], labels[keep]
+    distinct, counts = np.unique(labels.astype(str), return_counts=True)
+    if len(distinct) < 2:
+        raise LabError(422, "data.target", "a class column with at least two classes",
+                       f"{len(distinct)} class(es) in {target!r}")
+    if len(distinct) > _MAX_CLASSES:
+        raise LabError(422, "data.target", f"a class column with at most {_MAX_CLASSES} classes",
+                       f"{len(distinct)} distinct values in {target!r}",
+                       "the classification lab needs class labels; to choose a loss for a number to predict, "
+                       "use the panel 'Choose a loss'")
+    if int(counts.min()) < 2:
+        raise LabError(422, "data.target", "at least 2 rows of every class",
+                       f"1 row of class {distinct[int(np.argmin(counts))]!r}")
+    if len(labels) < 10:
+        raise LabError(422, "data", "at least 10 complete rows", f"{len(labels)}")
+    total = len(labels)
+    sampled = total > max_rows
+    if sampled:
+        idx = np.sort(np.random.default_rng(seed).choice(total, size=max_rows, replace=False))
+        X, labels = X[idx], labels[idx]
+        if len(np.unique(labels.astype(str))) < len(distinct):
+            raise LabError(422, "data", f"every class among a sample of {max_rows} rows",
+                           "a class too rare to be sampled", "upload fewer rows, with the rare class in them")
+    info = {"file": table.name, "target": target, "features": features, "rows": table.rows, "complete": total,
+            "dropped": dropped, "used": len(labels), "sampled": sampled}
+    return X.astype(np.float64), labels.astype(str), features, info
+
+
+def _label(v: float) -> str:
+    if not math.isfinite(v):
+        return ""
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _listing(names: Sequence[str], most: int = 12) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (" ..." if len(names) > most else "")
