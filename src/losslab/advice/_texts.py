@@ -7,11 +7,8 @@ shown in either language (``result.to_text(lang="ja")``) and its JSON carries bo
 
 from __future__ import annotations
 
-import functools
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from ..explain import texts as _explain_texts
@@ -26,11 +23,8 @@ def normalize_lang(lang: str | None) -> str:
     return _explain_texts.normalize_lang(lang)
 
 
-@functools.lru_cache(maxsize=4)
 def _read(lang: str) -> dict[str, Any]:
-    source = resources.files("losslab.advice").joinpath("texts").joinpath(f"{lang}.toml")
-    with source.open("rb") as handle:
-        return tomllib.load(handle)
+    return _explain_texts.load_texts("losslab.advice", f"{lang}.toml")
 
 
 def table(section: str, lang: str | None = "en") -> dict[str, str]:

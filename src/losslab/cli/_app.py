@@ -151,6 +151,16 @@ def show(
 
 
 # ----------------------------------------------------------------------------------------------------- compute
+def _call_inputs(
+    name: str, param: list[str] | None, pred: str, target: str, weights: str | None
+) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The loss and the numbers of a `compute` or `explain` command line."""
+    loss = make_loss(name, param or [])
+    w = parse_values(weights, "weights") if weights else None
+    return loss, parse_values(pred, "pred"), parse_values(target, "target"), w
+
+
+
 @app.command()
 @friendly
 def compute(
@@ -164,13 +174,10 @@ def compute(
     as_json: JsonOpt = False,
 ) -> None:
     """Compute a loss (and optionally its gradient) on numbers you give."""
-    loss = make_loss(name, param or [])
-    p = parse_values(pred, "pred")
-    t = parse_values(target, "target")
-    w = parse_values(weights, "weights") if weights else None
+    loss, p, t, w = _call_inputs(name, param, pred, target, weights)
     red = reduction or loss.definition.default_reduction
-    value = loss(p, t, reduction=red, sample_weight=w)  # type: ignore[arg-type]
-    g = loss.grad(p, t, reduction=red, sample_weight=w) if grad else None  # type: ignore[arg-type]
+    value = loss(p, t, reduction=red, sample_weight=w)
+    g = loss.grad(p, t, reduction=red, sample_weight=w) if grad else None
     if as_json:
         _print_json({"loss": loss.name, "params": dict(loss.params), "reduction": red,
                      "value": np.asarray(value).tolist(), "grad": None if g is None else np.asarray(g).tolist()})
@@ -200,10 +207,7 @@ def explain(
     """Explain a loss step by step on your numbers: the table of intermediate values, then the value."""
     from ..explain import explain as run_explain
 
-    loss = make_loss(name, param or [])
-    p = parse_values(pred, "pred")
-    t = parse_values(target, "target")
-    w = parse_values(weights, "weights") if weights else None
+    loss, p, t, w = _call_inputs(name, param, pred, target, weights)
     e = run_explain(loss, p, t, lang=detect_lang(lang), reduction=reduction,  # type: ignore[arg-type]
                     sample_weight=w, max_rows=max_rows)
     if as_json:

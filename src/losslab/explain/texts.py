@@ -33,6 +33,7 @@ __all__ = [
     "TEXT_FIELDS",
     "UI_KEYS",
     "bundle",
+    "load_texts",
     "loss_text",
     "normalize_lang",
     "related",
@@ -78,12 +79,20 @@ _LOCALE_SEPARATORS = re.compile(r"[-_.@]")
 _UNTRANSLATED_LOCALES = ("c", "posix")  # the POSIX locales mean "no translation": English
 
 
-@functools.lru_cache(maxsize=8)  # three files: en, ja, meta
-def _read(filename: str) -> dict[str, Any]:
-    """One TOML file of the ``texts`` folder, parsed (read once per process)."""
-    source = resources.files(_PACKAGE).joinpath(_FOLDER).joinpath(filename)
+@functools.lru_cache(maxsize=32)
+def load_texts(package: str, filename: str) -> dict[str, Any]:
+    """``package``'s ``texts/<filename>`` parsed, read once per process.
+
+    Every part of losslab keeps its words in TOML files beside its code (``losslab/<part>/texts/en.toml``,
+    ``ja.toml``); this one reader serves all of them, and works from a wheel as well as from a checkout.
+    """
+    source = resources.files(package).joinpath(_FOLDER).joinpath(filename)
     with source.open("rb") as handle:
         return tomllib.load(handle)
+
+
+def _read(filename: str) -> dict[str, Any]:
+    return load_texts(_PACKAGE, filename)
 
 
 def _catalog(lang: str) -> dict[str, Any]:

@@ -7,9 +7,6 @@ catalog (:mod:`losslab.explain.texts`), so a loss is called the same in a figure
 
 from __future__ import annotations
 
-import functools
-import tomllib
-from importlib import resources
 from typing import Any
 
 from ..explain import texts as T
@@ -20,11 +17,8 @@ __all__ = ["fig_text", "loss_label", "normalize_lang", "param_label"]
 normalize_lang = T.normalize_lang
 
 
-@functools.lru_cache(maxsize=4)
 def _table(lang: str) -> dict[str, Any]:
-    source = resources.files("losslab.figures").joinpath("texts").joinpath(f"{lang}.toml")
-    with source.open("rb") as handle:
-        return tomllib.load(handle)
+    return T.load_texts("losslab.figures", f"{lang}.toml")
 
 
 def fig_text(key: str, lang: str, **fmt: Any) -> str:

@@ -8,8 +8,6 @@ texts, so a word is written once for the command line, the figures and the page.
 from __future__ import annotations
 
 import functools
-import tomllib
-from importlib import resources
 from typing import Any
 
 from ..explain import texts as T
@@ -20,11 +18,8 @@ __all__ = ["LANGS", "bundle", "flat", "lab_text"]
 LANGS = T.LANGS
 
 
-@functools.lru_cache(maxsize=4)
 def _table(lang: str) -> dict[str, Any]:
-    source = resources.files("losslab.lab").joinpath("texts").joinpath(f"{lang}.toml")
-    with source.open("rb") as handle:
-        return tomllib.load(handle)
+    return T.load_texts("losslab.lab", f"{lang}.toml")
 
 
 def flat(lang: str) -> dict[str, str]:

@@ -13,12 +13,9 @@ command line, the figures and the browser lab all read them from here.
 
 from __future__ import annotations
 
-import functools
-import tomllib
-from importlib import resources
 from typing import Any
 
-from ..explain.texts import LANGS, normalize_lang
+from ..explain.texts import LANGS, load_texts, normalize_lang
 
 __all__ = ["LANGS", "bundle", "get", "items", "normalize_lang", "ui"]
 
@@ -26,11 +23,8 @@ _PACKAGE = "losslab.training"
 _FOLDER = "texts"
 
 
-@functools.lru_cache(maxsize=4)
 def _read(lang: str) -> dict[str, Any]:
-    source = resources.files(_PACKAGE).joinpath(_FOLDER).joinpath(f"{lang}.toml")
-    with source.open("rb") as handle:
-        return tomllib.load(handle)
+    return load_texts(_PACKAGE, f"{lang}.toml")
 
 
 def _lookup(key: str, lang: str | None) -> Any:
