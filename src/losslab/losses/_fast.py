@@ -20,6 +20,11 @@ the usual :class:`~losslab.errors.LossInputError` (or returns the same number, e
 non-finite input can produce a finite loss (``max(0, 1 - t * inf) = 0`` in the hinge, ``clip(inf) = delta`` in a
 Huber gradient) the kernel also sums a quantity that is non-finite exactly when an input is.
 
+Compiled tier: for the arithmetic losses (mse, sse, rmse, mae, huber, smooth_l1, quantile, hinge, squared_hinge)
+and inputs of at least ``_compiled.MIN_SIZE`` elements, a single-pass C kernel (``_kernels.c``, built lazily and
+cached by ``_compiled``) replaces the blocked NumPy one when a C compiler is available; it returns the same
+numbers, and answers NotImplemented on the same bad input.
+
 Anything unusual (sample_weight together with class weights, ``ignore_index``, ndim > 2, integer or float16 input,
 non-contiguous arrays, mixed dtypes, ``out`` overlapping the input) is left to the generic path.
 """
@@ -33,6 +38,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from . import _compiled
 
 Kernel = Callable[..., Any]
 Arr = np.ndarray
@@ -1141,7 +1148,12 @@ def _elementwise_run(
     return dt.type(math.sqrt(v) if finalize_sqrt else v), g
 
 
-def _elementwise(make: Callable[[Any, np.dtype], _Elementwise | None], finalize_sqrt: bool = False) -> Kernel:
+Compiled = Callable[[Any], tuple[int, float]]
+"""For a loss the compiled tier (``_compiled``) covers: its kind and parameter there, given the loss's params."""
+
+
+def _elementwise(make: Callable[[Any, np.dtype], _Elementwise | None], finalize_sqrt: bool = False,
+                 compiled: Compiled | None = None) -> Kernel:
     def kernel(loss: Any, pred: np.ndarray, target: np.ndarray, reduction: str, sample_weight: Any,
                want_value: bool, want_grad: bool, out: Any) -> Any:
         dt = _float_dtype(pred)
@@ -1161,6 +1173,13 @@ def _elementwise(make: Callable[[Any, np.dtype], _Elementwise | None], finalize_
         kern = make(loss.params, dt)
         if kern is None:
             return NotImplemented
+        if compiled is not None and pred.size >= _compiled.MIN_SIZE:
+            lib = _compiled.load()  # built or loaded on the first large call; None when unavailable
+            if lib is not None:
+                kind, param = compiled(loss.params)
+                with np.errstate(all="ignore"):
+                    return _compiled.elementwise(lib, kind, param, pred, target, weights, reduction, want_value,
+                                                 want_grad, out if want_grad else None, kern.average, finalize_sqrt)
         with np.errstate(all="ignore"):
             return _elementwise_run(kern, pred, target, weights, reduction, want_value, want_grad,
                                     out if want_grad else None, finalize_sqrt)
@@ -1452,16 +1471,28 @@ def _make_ce(sparse: bool) -> Callable[[Any, np.dtype], _Rows | None]:
     return make
 
 
+def _compiled_smooth_l1(params: Any) -> tuple[int, float]:
+    beta = params["beta"]
+    return (_K_MAE, 0.0) if beta == 0.0 else (_K_SMOOTH_L1, beta)
+
+
+_K_MSE, _K_MAE, _K_HUBER = _compiled.MSE, _compiled.MAE, _compiled.HUBER
+_K_SMOOTH_L1, _K_QUANTILE = _compiled.SMOOTH_L1, _compiled.QUANTILE
+_K_HINGE, _K_SQUARED_HINGE = _compiled.HINGE, _compiled.SQUARED_HINGE
+
 FAST: dict[str, Kernel] = {
-    "mse": _elementwise(lambda params, dt: _SquaredError(dt)),
-    "sse": _elementwise(lambda params, dt: _SquaredError(dt, average=False)),
-    "rmse": _elementwise(lambda params, dt: _SquaredError(dt), finalize_sqrt=True),
-    "mae": _elementwise(lambda params, dt: _AbsoluteError(dt)),
-    "huber": _elementwise(_make_huber),
-    "smooth_l1": _elementwise(_make_smooth_l1),
-    "quantile": _elementwise(lambda params, dt: _Quantile(dt, params["q"])),
-    "hinge": _elementwise(lambda params, dt: _Hinge(dt, squared=False)),
-    "squared_hinge": _elementwise(lambda params, dt: _Hinge(dt, squared=True)),
+    "mse": _elementwise(lambda params, dt: _SquaredError(dt), compiled=lambda params: (_K_MSE, 0.0)),
+    "sse": _elementwise(lambda params, dt: _SquaredError(dt, average=False), compiled=lambda params: (_K_MSE, 0.0)),
+    "rmse": _elementwise(lambda params, dt: _SquaredError(dt), finalize_sqrt=True,
+                         compiled=lambda params: (_K_MSE, 0.0)),
+    "mae": _elementwise(lambda params, dt: _AbsoluteError(dt), compiled=lambda params: (_K_MAE, 0.0)),
+    "huber": _elementwise(_make_huber, compiled=lambda params: (_K_HUBER, params["delta"])),
+    "smooth_l1": _elementwise(_make_smooth_l1, compiled=_compiled_smooth_l1),
+    "quantile": _elementwise(lambda params, dt: _Quantile(dt, params["q"]),
+                             compiled=lambda params: (_K_QUANTILE, params["q"])),
+    "hinge": _elementwise(lambda params, dt: _Hinge(dt, squared=False), compiled=lambda params: (_K_HINGE, 0.0)),
+    "squared_hinge": _elementwise(lambda params, dt: _Hinge(dt, squared=True),
+                                  compiled=lambda params: (_K_SQUARED_HINGE, 0.0)),
     "log_cosh": _elementwise(lambda params, dt: _LogCosh(dt)),
     "poisson": _elementwise(lambda params, dt: _Poisson(dt, params["log_input"], params["eps"])),
     "binary_cross_entropy": _elementwise(_make_bce),
