@@ -134,8 +134,9 @@ def show(
         out.print(f"\n[bold]{T.ui(key, lang)}[/]: {escape(text[key])}")
     if d.params:
         table = Table(title=T.ui("params", lang), header_style="bold")
-        for key in ("name", "default", "description"):
-            table.add_column(T.ui(key, lang))
+        table.add_column(T.ui("name", lang), no_wrap=True)
+        table.add_column(T.ui("default", lang), no_wrap=True)
+        table.add_column(T.ui("description", lang), overflow="fold")
         for p in d.params:
             table.add_row(p.name, escape(repr(p.default)), escape(text.get("params", {}).get(p.name, p.doc)))
         out.print(table)
