@@ -36,6 +36,15 @@ export async function postText(path, data) {
   }));
 }
 
+// A CSV file as the raw request body (the server bounds its size); answers the stored upload's description.
+export async function uploadCSV(file) {
+  return handle(await fetch(`/api/uploads?name=${encodeURIComponent(file.name)}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/csv', Accept: 'application/json' },
+    body: file,
+  }));
+}
+
 export async function del(path) {
   return handle(await fetch(path, { method: 'DELETE' }));
 }

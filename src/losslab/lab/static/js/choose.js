@@ -7,7 +7,7 @@
 import { el, fmt, download, latest, reportError } from './util.js';
 import { t, tr, onLang, lang, lossText } from './i18n.js';
 import * as S from './state.js';
-import { getJSON, postJSON } from './api.js';
+import { getJSON, postJSON, uploadCSV } from './api.js';
 import { select, checks, button, heading, para } from './controls.js';
 import { Figure } from './chart.js';
 
@@ -186,11 +186,7 @@ export function mount(root, boot) {
     busy.textContent = t('choose.uploading', { name: file.name });
     let got;
     try {
-      const response = await fetch(`/api/uploads?name=${encodeURIComponent(file.name)}`, {
-        method: 'POST', headers: { 'Content-Type': 'text/csv', Accept: 'application/json' }, body: file,
-      });
-      got = await response.json();
-      if (!response.ok) throw Object.assign(new Error(got.error ? got.error.message : `HTTP ${response.status}`), { error: got.error, status: response.status });
+      got = await uploadCSV(file);
     } catch (err) {
       reportError(err);
       busy.textContent = '';

@@ -9,7 +9,7 @@
 import { el, fmt, pct, debounce, download, toCSV, metrics, latest } from './util.js';
 import { t, tr, onLang, lang } from './i18n.js';
 import * as S from './state.js';
-import { postJSON, getJSON, socketURL } from './api.js';
+import { postJSON, getJSON, socketURL, uploadCSV } from './api.js';
 import { slider, select, radios, toggle, number, button, heading, para, iconSvg } from './controls.js';
 import { Figure } from './chart.js';
 import { renderExplanation } from './explain.js';
@@ -251,11 +251,7 @@ export function mount(root, boot) {
   async function sendFile(file) {
     let got;
     try {
-      const response = await fetch(`/api/uploads?name=${encodeURIComponent(file.name)}`, {
-        method: 'POST', headers: { 'Content-Type': 'text/csv', Accept: 'application/json' }, body: file,
-      });
-      got = await response.json();
-      if (!response.ok) throw Object.assign(new Error(got.error ? got.error.message : `HTTP ${response.status}`), { error: got.error, status: response.status });
+      got = await uploadCSV(file);
     } catch (err) {
       reportError(err);
       return;
