@@ -17,9 +17,20 @@ from typing import Any
 import numpy as np
 
 import losslab
-from losslab.losses import definition
+from losslab.losses import _fast, definition
 
 Arrays = tuple[np.ndarray, np.ndarray]
+
+
+def generic_path(call: Callable[[], Any]) -> Any:
+    """``call()`` with the NumPy fast path (and its compiled tier) switched off: the array-API reference."""
+    saved = _fast.FAST
+    _fast.FAST = {}
+    try:
+        return call()
+    finally:
+        _fast.FAST = saved
+
 Maker = Callable[[np.random.Generator, int, "int | None"], Arrays]
 
 ROWS_MIN_CLASSES = 2

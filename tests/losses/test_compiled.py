@@ -21,7 +21,9 @@ import pytest
 
 import losslab
 from losslab.errors import LossInputError
-from losslab.losses import _compiled, _fast
+from losslab.losses import _compiled
+
+from ._cases import generic_path
 
 COVERED: list[tuple[str, str, dict[str, Any], str]] = [  # (id, loss, params, targets)
     ("mse", "mse", {}, "real"),
@@ -52,15 +54,6 @@ def _inputs(rng: np.random.Generator, shape: tuple[int, ...], dt: Any, kind: str
     else:
         target = rng.choice([0.0, 1.0], shape)
     return pred.astype(dt), target.astype(dt)
-
-
-def _generic(call: Callable[[], Any]) -> Any:
-    saved = _fast.FAST
-    _fast.FAST = {}
-    try:
-        return call()
-    finally:
-        _fast.FAST = saved
 
 
 def _tolerance(dt: Any) -> float:
@@ -115,12 +108,12 @@ def _compare(loss: Any, pred: np.ndarray, target: np.ndarray, dt: Any, spy: _Spy
             before = spy.calls
             fast = loss(pred, target, **kwargs)
             assert spy.calls == before + 1, "the compiled tier was not used"
-            generic = _generic(lambda: loss(pred, target, **kwargs))  # noqa: B023 - called at once
+            generic = generic_path(lambda: loss(pred, target, **kwargs))  # noqa: B023 - called at once
             assert type(fast) is type(generic)
             assert np.asarray(fast).dtype == np.asarray(generic).dtype
             assert np.shape(fast) == np.shape(generic)
             np.testing.assert_allclose(fast, generic, rtol=rtol, atol=0, err_msg=f"value {reduction}")
-            g_generic = _generic(lambda: loss.grad(pred, target, **kwargs))  # noqa: B023
+            g_generic = generic_path(lambda: loss.grad(pred, target, **kwargs))  # noqa: B023
             g_fast = loss.grad(pred, target, **kwargs)
             atol = rtol * 1e-3 * float(np.max(np.abs(g_generic)))
             assert g_fast.dtype == g_generic.dtype and g_fast.shape == g_generic.shape
@@ -136,7 +129,7 @@ def _compare(loss: Any, pred: np.ndarray, target: np.ndarray, dt: Any, spy: _Spy
 @pytest.mark.parametrize(("cid", "name", "params", "kind"), COVERED, ids=[c[0] for c in COVERED])
 @pytest.mark.parametrize("shape", [(N0 + 1,), (N0 + 4099,), (21851, 3), (N0 + 7, 1)],
                          ids=["N0+1", "N0+4099", "21851x3", "col"])
-def test_compiled_matches_generic(lib: Any, monkeypatch: pytest.MonkeyPatch, cid: str, name: str,
+def test_compiled_matchesgeneric_path(lib: Any, monkeypatch: pytest.MonkeyPatch, cid: str, name: str,
                                   params: dict[str, Any], kind: str, dt: Any, shape: tuple[int, ...]) -> None:
     spy = _Spy(monkeypatch)
     loss = losslab.get(name, **params)
@@ -226,7 +219,7 @@ def test_bad_input_raises_the_generic_error(lib: Any, name: str, what: str, para
         with pytest.raises(LossInputError) as fast:
             call()
         with pytest.raises(LossInputError) as generic:
-            _generic(call)
+            generic_path(call)
         assert str(fast.value) == str(generic.value)
 
 
@@ -240,7 +233,7 @@ def test_bad_weights_raise_the_generic_error(lib: Any, bad: float) -> None:
         with pytest.raises(LossInputError) as fast:
             loss(pred, target, reduction=reduction, sample_weight=w)
         with pytest.raises(LossInputError) as generic:
-            _generic(lambda: loss(pred, target, reduction=reduction, sample_weight=w))  # noqa: B023
+            generic_path(lambda: loss(pred, target, reduction=reduction, sample_weight=w))  # noqa: B023
         assert str(fast.value) == str(generic.value)
 
 
@@ -249,7 +242,7 @@ def test_overflow_gives_the_generic_number(lib: Any) -> None:
     loss = losslab.get("mse")
     pred = np.full(N0 + 1, 1e300)
     target = -pred
-    assert loss(pred, target) == _generic(lambda: loss(pred, target)) == np.inf
+    assert loss(pred, target) == generic_path(lambda: loss(pred, target)) == np.inf
 
 
 # ---------------------------------------------------------------------------------------- build and fallback
@@ -273,7 +266,7 @@ def test_missing_compiler_falls_back(fresh_state: Path, monkeypatch: pytest.Monk
     assert "compiler" in _compiled.reason()
     loss = losslab.get("huber")
     pred, target = _inputs(np.random.default_rng(8), (N0 + 3,), np.float64, "real")
-    np.testing.assert_allclose(loss(pred, target), _generic(lambda: loss(pred, target)), rtol=1e-12)
+    np.testing.assert_allclose(loss(pred, target), generic_path(lambda: loss(pred, target)), rtol=1e-12)
     assert spy.calls == 0
     assert list(fresh_state.iterdir()) == []
 
@@ -285,7 +278,7 @@ def test_compile_error_falls_back(fresh_state: Path, monkeypatch: pytest.MonkeyP
     assert list(fresh_state.iterdir()) == []  # the temporary output was removed
     loss = losslab.get("mse")
     pred, target = _inputs(np.random.default_rng(9), (N0 + 3,), np.float32, "real")
-    np.testing.assert_allclose(loss(pred, target), _generic(lambda: loss(pred, target)), rtol=1e-5)
+    np.testing.assert_allclose(loss(pred, target), generic_path(lambda: loss(pred, target)), rtol=1e-5)
 
 
 _PROBE = """

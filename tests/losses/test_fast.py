@@ -20,6 +20,8 @@ import losslab
 from losslab.errors import LossInputError, LossInputWarning
 from losslab.losses import _fast
 
+from ._cases import generic_path
+
 Maker = Callable[[np.random.Generator, tuple[int, ...], Any], tuple[np.ndarray, np.ndarray]]
 
 
@@ -156,15 +158,6 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 # ------------------------------------------------------------------------------------------------------ helpers
-def _generic(call: Callable[[], Any]) -> Any:
-    saved = _fast.FAST
-    _fast.FAST = {}
-    try:
-        return call()
-    finally:
-        _fast.FAST = saved
-
-
 def _tolerance(dt: Any) -> float:
     return 1e-12 if np.dtype(dt) == np.float64 else 1e-5
 
@@ -192,13 +185,13 @@ def _compare(loss: Any, pred: np.ndarray, target: np.ndarray, dt: Any) -> None:
         for weights in (None, rng.uniform(0.0, 2.0, n).astype(dt)):
             assert kernel(loss, pred, target, reduction, weights, True, True, None) is not NotImplemented
             kwargs = {"reduction": reduction, "sample_weight": weights}
-            _same_value(loss(pred, target, **kwargs), _generic(lambda kw=kwargs: loss(pred, target, **kw)), dt)
-            _same_grad(loss.grad(pred, target, **kwargs), _generic(lambda kw=kwargs: loss.grad(pred, target, **kw)),
+            _same_value(loss(pred, target, **kwargs), generic_path(lambda kw=kwargs: loss(pred, target, **kw)), dt)
+            _same_grad(loss.grad(pred, target, **kwargs), generic_path(lambda kw=kwargs: loss.grad(pred, target, **kw)),
                        dt)
             out = np.full_like(pred, np.nan)
             value, grad = loss.value_and_grad(pred, target, out=out, **kwargs)
             assert grad is out
-            gv, gg = _generic(lambda kw=kwargs: loss.value_and_grad(pred, target, **kw))
+            gv, gg = generic_path(lambda kw=kwargs: loss.value_and_grad(pred, target, **kw))
             _same_value(value, gv, dt)
             _same_grad(grad, gg, dt)
 
@@ -207,7 +200,7 @@ def _compare(loss: Any, pred: np.ndarray, target: np.ndarray, dt: Any) -> None:
 @pytest.mark.usefixtures("small_blocks")
 @pytest.mark.parametrize("dt", DTYPES, ids=["f64", "f32"])
 @pytest.mark.parametrize(("name", "params", "make"), [c[1:] for c in ELEMENTWISE], ids=[c[0] for c in ELEMENTWISE])
-def test_elementwise_matches_generic(name: str, params: dict[str, Any], make: Maker, dt: Any) -> None:
+def test_elementwise_matchesgeneric_path(name: str, params: dict[str, Any], make: Maker, dt: Any) -> None:
     loss = losslab.get(name, **params)
     rng = np.random.default_rng(7)
     for shape in ELEMENTWISE_SHAPES:
@@ -218,7 +211,7 @@ def test_elementwise_matches_generic(name: str, params: dict[str, Any], make: Ma
 @pytest.mark.usefixtures("small_blocks")
 @pytest.mark.parametrize("dt", DTYPES, ids=["f64", "f32"])
 @pytest.mark.parametrize(("name", "params", "make"), [c[1:] for c in ROWS], ids=[c[0] for c in ROWS])
-def test_rows_match_generic(name: str, params: dict[str, Any], make: Maker, dt: Any) -> None:
+def test_rows_matchgeneric_path(name: str, params: dict[str, Any], make: Maker, dt: Any) -> None:
     loss = losslab.get(name, **params)
     rng = np.random.default_rng(11)
     for shape in ROW_SHAPES:
@@ -233,9 +226,9 @@ def test_real_block_sizes(name: str, dt: Any) -> None:
     _, loss_name, params, make = next(c for c in ELEMENTWISE if c[0] == name)
     loss = losslab.get(loss_name, **params)
     pred, target = make(np.random.default_rng(3), (_fast.BLOCK + 12345,), dt)
-    _same_value(loss(pred, target), _generic(lambda: loss(pred, target)), dt)
+    _same_value(loss(pred, target), generic_path(lambda: loss(pred, target)), dt)
     value, grad = loss.value_and_grad(pred, target)
-    gv, gg = _generic(lambda: loss.value_and_grad(pred, target))
+    gv, gg = generic_path(lambda: loss.value_and_grad(pred, target))
     _same_value(value, gv, dt)
     _same_grad(grad, gg, dt)
 
@@ -245,8 +238,8 @@ def test_wide_rows(dt: Any) -> None:
     """Rows wider than a block (one row per block), as for a language model's vocabulary."""
     loss = losslab.get("sparse_categorical_cross_entropy", from_logits=True)
     pred, labels = _labels(3.0)(np.random.default_rng(5), (3, _fast.BLOCK + 7), dt)
-    _same_value(loss(pred, labels), _generic(lambda: loss(pred, labels)), dt)
-    _same_grad(loss.grad(pred, labels), _generic(lambda: loss.grad(pred, labels)), dt)
+    _same_value(loss(pred, labels), generic_path(lambda: loss(pred, labels)), dt)
+    _same_grad(loss.grad(pred, labels), generic_path(lambda: loss.grad(pred, labels)), dt)
 
 
 def test_confident_logits_keep_their_digits() -> None:
@@ -268,8 +261,8 @@ def test_column_against_flat_target() -> None:
     loss = losslab.get("huber")
     pred, target = rng.standard_normal((50, 1)), rng.standard_normal(50)
     assert loss.grad(pred, target).shape == (50, 1)
-    _same_value(loss(pred, target), _generic(lambda: loss(pred, target)), np.float64)
-    _same_value(loss(target, pred, reduction="none"), _generic(lambda: loss(target, pred, reduction="none")),
+    _same_value(loss(pred, target), generic_path(lambda: loss(pred, target)), np.float64)
+    _same_value(loss(target, pred, reduction="none"), generic_path(lambda: loss(target, pred, reduction="none")),
                 np.float64)
 
 
@@ -303,7 +296,7 @@ def test_declines_unusual_input(name: str, params: dict[str, Any], pred: np.ndar
     assert _fast.FAST[loss.name](loss, pred, target, reduction, kwargs.get("sample_weight"), True, True,
                                  None) is NotImplemented
     value, grad = loss.value_and_grad(pred, target, **kwargs)
-    gv, gg = _generic(lambda: loss.value_and_grad(pred, target, **kwargs))
+    gv, gg = generic_path(lambda: loss.value_and_grad(pred, target, **kwargs))
     np.testing.assert_array_equal(value, gv)
     np.testing.assert_array_equal(grad, gg)
 
@@ -312,7 +305,7 @@ def test_out_overlapping_the_input() -> None:
     rng = np.random.default_rng(1)
     pred, target = rng.standard_normal(100), rng.standard_normal(100)
     loss = losslab.get("mse")
-    expected = _generic(lambda: loss.grad(pred, target))
+    expected = generic_path(lambda: loss.grad(pred, target))
     work = pred.copy()
     assert _fast.FAST["mse"](loss, work, target, "mean", None, False, True, work) is NotImplemented
     assert loss.grad(work, target, out=work) is work
@@ -326,7 +319,7 @@ def test_out_of_the_wrong_kind_is_the_generic_error() -> None:
         with pytest.raises(LossInputError) as fast:
             loss.grad(pred, pred, out=out)
         with pytest.raises(LossInputError) as generic:
-            _generic(lambda o=out: loss.grad(pred, pred, out=o))
+            generic_path(lambda o=out: loss.grad(pred, pred, out=o))
         assert str(fast.value) == str(generic.value)
 
 
@@ -423,7 +416,7 @@ def test_bad_input_raises_the_generic_error(name: str, params: dict[str, Any], p
         with pytest.raises(LossInputError) as fast:
             call(pred, target, **kwargs)
         with pytest.raises(LossInputError) as generic:
-            _generic(lambda c=call: c(pred, target, **kwargs))
+            generic_path(lambda c=call: c(pred, target, **kwargs))
         assert str(fast.value) == str(generic.value)
 
 
@@ -435,7 +428,7 @@ def test_hinge_labels_one_ulp_off(labels: np.ndarray, bad: float) -> None:
     loss = losslab.get("hinge")
     for call in (loss.__call__, loss.grad):
         try:
-            generic = _generic(lambda c=call: c(_P, target))
+            generic = generic_path(lambda c=call: c(_P, target))
         except LossInputError as exc:
             with pytest.raises(LossInputError) as fast:
                 call(_P, target)
@@ -452,4 +445,4 @@ def test_unnormalized_distributions_still_warn() -> None:
         value = loss(pred, target)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LossInputWarning)
-        assert value == _generic(lambda: loss(pred, target))
+        assert value == generic_path(lambda: loss(pred, target))
