@@ -1056,23 +1056,8 @@ def _elementwise_run(
                 acc += s
             return acc
 
-        c = inv_k / total
-        if finalize_sqrt and want_grad:
-            acc = flat(True, False, c)
-            if not math.isfinite(acc):
-                return NotImplemented
-            value = dt.type(math.sqrt(acc * inv_k / total))
-            factor = float(dt.type(0.5) / value) if value > 0 else 0.0
-            if not math.isfinite(flat(False, True, c * factor)):
-                return NotImplemented
-            return (value if want_value else None), g
-        acc = flat(want_value, want_grad, c)
-        if not math.isfinite(acc):
-            return NotImplemented
-        if not want_value:
-            return None, g
-        v = acc * inv_k / total
-        return dt.type(math.sqrt(v) if finalize_sqrt else v), g
+        return _finish(flat, inv_k / total, lambda acc: acc * inv_k / total, want_value, want_grad, finalize_sqrt,
+                       dt, g)
 
     # per-example values (reduction "none") or weights: blocks of whole rows
     rows = max(1, _block(nb + 1) // k)
@@ -1127,29 +1112,49 @@ def _elementwise_run(
                         np.multiply(g2, wb[:, None], out=g2)
         return acc
 
-    c = inv_k / total
-    if finalize_sqrt and want_grad:
-        acc = by_rows(True, False, c)
-        if not math.isfinite(acc):
-            return NotImplemented
-        value = dt.type(math.sqrt(acc / total))
-        factor = float(dt.type(0.5) / value) if value > 0 else 0.0
-        if not math.isfinite(by_rows(False, True, c * factor)):
-            return NotImplemented
-        return (value if want_value else None), g
-    acc = by_rows(want_value, want_grad, c)
-    if not math.isfinite(acc):
-        return NotImplemented
-    if not want_value:
-        return None, g
-    if res is not None:
-        return res, g
-    v = acc / total
-    return dt.type(math.sqrt(v) if finalize_sqrt else v), g
+    return _finish(by_rows, inv_k / total, lambda acc: acc / total, want_value, want_grad, finalize_sqrt, dt, g,
+                   res)
 
 
 Compiled = Callable[[Any], tuple[int, float]]
 """For a loss the compiled tier (``_compiled``) covers: its kind and parameter there, given the loss's params."""
+
+
+def _finish(
+    run: Callable[[bool, bool, float], float],
+    c: float,
+    mean_of: Callable[[float], float],
+    want_value: bool,
+    want_grad: bool,
+    finalize_sqrt: bool,
+    dt: np.dtype[Any],
+    g: Any,
+    per_example: Any = None,
+) -> Any:
+    """The end shared by the flat and the row-blocked elementwise kernels.
+
+    ``run(do_value, do_grad, c)`` makes one pass (gradient scaled by ``c``) and returns the accumulated sum, NaN when
+    a block was invalid (the call then goes to the generic path); ``mean_of`` turns that sum into the reduced value.
+    rmse needs its value before its gradient (d sqrt(m) = dm / (2 sqrt(m))), hence two passes there.
+    """
+    if finalize_sqrt and want_grad:
+        acc = run(True, False, c)
+        if not math.isfinite(acc):
+            return NotImplemented
+        value = dt.type(math.sqrt(mean_of(acc)))
+        factor = float(dt.type(0.5) / value) if value > 0 else 0.0
+        if not math.isfinite(run(False, True, c * factor)):
+            return NotImplemented
+        return (value if want_value else None), g
+    acc = run(want_value, want_grad, c)
+    if not math.isfinite(acc):
+        return NotImplemented
+    if not want_value:
+        return None, g
+    if per_example is not None:
+        return per_example, g
+    v = mean_of(acc)
+    return dt.type(math.sqrt(v) if finalize_sqrt else v), g
 
 
 def _elementwise(make: Callable[[Any, np.dtype], _Elementwise | None], finalize_sqrt: bool = False,
