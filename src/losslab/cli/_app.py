@@ -161,7 +161,6 @@ def _call_inputs(
     return loss, parse_values(pred, "pred"), parse_values(target, "target"), w
 
 
-
 @app.command()
 @friendly
 def compute(
