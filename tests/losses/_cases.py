@@ -17,19 +17,16 @@ from typing import Any
 import numpy as np
 
 import losslab
-from losslab.losses import _fast, definition
+from losslab.losses import definition
+from losslab.losses._core import fast_path
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
 
 def generic_path(call: Callable[[], Any]) -> Any:
-    """``call()`` with the NumPy fast path (and its compiled tier) switched off: the array-API reference."""
-    saved = _fast.FAST
-    _fast.FAST = {}
-    try:
+    """``call()`` with the NumPy fast path switched off: the array-API reference."""
+    with fast_path(False):
         return call()
-    finally:
-        _fast.FAST = saved
 
 Maker = Callable[[np.random.Generator, int, "int | None"], Arrays]
 

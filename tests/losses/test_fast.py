@@ -1,4 +1,4 @@
-"""The NumPy fast path (``losslab.losses._fast``) against the generic array-API path.
+"""The NumPy fast path (``losslab.losses.fast``) against the generic array-API path.
 
 Every kernel must give the generic path's numbers (rtol 1e-12 in float64, 1e-5 in float32) for every reduction,
 with and without sample weights, for the value, the gradient and the gradient written to ``out=``; and bad input
@@ -18,7 +18,7 @@ import pytest
 
 import losslab
 from losslab.errors import LossInputError, LossInputWarning
-from losslab.losses import _fast
+from losslab.losses.fast import _blocks as _fast
 
 from ._cases import generic_path
 
@@ -180,7 +180,7 @@ def _same_grad(fast: np.ndarray, generic: np.ndarray, dt: Any) -> None:
 def _compare(loss: Any, pred: np.ndarray, target: np.ndarray, dt: Any) -> None:
     n = pred.shape[0]
     rng = np.random.default_rng(n)
-    kernel = _fast.FAST[loss.name]
+    kernel = loss.definition.fast
     for reduction in loss.definition.reductions:
         for weights in (None, rng.uniform(0.0, 2.0, n).astype(dt)):
             assert kernel(loss, pred, target, reduction, weights, True, True, None) is not NotImplemented
@@ -293,7 +293,7 @@ def test_declines_unusual_input(name: str, params: dict[str, Any], pred: np.ndar
     """Odd dtypes, layouts and parameters go to the generic path, which still answers."""
     loss = losslab.get(name, **params)
     reduction = loss.definition.default_reduction
-    assert _fast.FAST[loss.name](loss, pred, target, reduction, kwargs.get("sample_weight"), True, True,
+    assert loss.definition.fast(loss, pred, target, reduction, kwargs.get("sample_weight"), True, True,
                                  None) is NotImplemented
     value, grad = loss.value_and_grad(pred, target, **kwargs)
     gv, gg = generic_path(lambda: loss.value_and_grad(pred, target, **kwargs))
@@ -307,7 +307,7 @@ def test_out_overlapping_the_input() -> None:
     loss = losslab.get("mse")
     expected = generic_path(lambda: loss.grad(pred, target))
     work = pred.copy()
-    assert _fast.FAST["mse"](loss, work, target, "mean", None, False, True, work) is NotImplemented
+    assert losslab.get("mse").definition.fast(loss, work, target, "mean", None, False, True, work) is NotImplemented
     assert loss.grad(work, target, out=work) is work
     np.testing.assert_allclose(work, expected, rtol=1e-15)
 

@@ -9,6 +9,8 @@ for all of them, built-in or user-defined.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
 import math
 import warnings
@@ -21,6 +23,7 @@ import numpy as np
 
 from ..errors import LossInputError, LossInputWarning
 from . import _validation as v
+from ._params import ANY, BOOLEAN, Constraint, Interval
 from ._arrays import Array, Namespace, as_array, float_dtype, is_lazy, is_numpy, namespace_of, on_blocks, to_float
 
 Reduction = Literal["mean", "sum", "none"]
@@ -48,20 +51,49 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------------------- parameters
+Units = Literal["none", "target"]
+Role = Literal["shape", "input", "weighting", "numerics"]
+
+
 @dataclass(frozen=True)
 class Param:
-    """One parameter of a loss.
+    """One parameter of a loss: its constraint and what it means, read by every view (nothing looks up names).
 
-    ``check`` returns ``None`` for a valid value, or the words for what was expected ("a number > 0").
-    ``convert`` normalizes a valid value (``int`` -> ``float``, list -> tuple) before it is stored.
+    ``constraint`` says what values are valid, how they are stored, parsed from text and described to the page.
+    ``units="target"``: the parameter is measured in the target's units (Huber's delta), so it scales with the
+    target when the trainer standardizes it. ``role``: ``"shape"`` changes the curve (shown in figure labels and
+    offered as a slider), ``"input"`` says how ``pred`` is read (``from_logits``), ``"weighting"`` weighs examples
+    or labels, ``"numerics"`` is a safety floor (``eps``). ``kink``: the parameter is the error at which the loss
+    changes branch (figures mark it). ``slider``: ``(min, max, step)`` offered by the lab's explorer.
     """
 
     name: str
     default: Any
     doc: str
-    check: Callable[[Any], str | None] = lambda value: None
-    convert: Callable[[Any], Any] = lambda value: value
-    type: str = "float"  # how the command line and the lab parse it: float, int, bool, float_or_none, weights
+    constraint: Constraint = ANY
+    units: Units = "none"
+    role: Role = "shape"
+    kink: bool = False
+    slider: tuple[float, float, float] | None = None
+
+    def check(self, value: Any) -> str | None:
+        return self.constraint.check(value)
+
+    def convert(self, value: Any) -> Any:
+        return self.constraint.convert(value)
+
+    def parse(self, text: str) -> Any:
+        return self.constraint.parse(text)
+
+    @property
+    def type(self) -> str:
+        """How the command line and the lab parse it: float, int, bool, float_or_none, weights, any."""
+        return self.constraint.kind
+
+    def info(self) -> dict[str, Any]:
+        return {"name": self.name, "default": _jsonable(self.default), "type": self.type, "doc": self.doc,
+                "constraint": self.constraint.schema(), "units": self.units, "role": self.role, "kink": self.kink,
+                "slider": list(self.slider) if self.slider else None}
 
 
 def _is_number(x: Any) -> bool:
@@ -69,36 +101,13 @@ def _is_number(x: Any) -> bool:
 
 
 def number(*, low: float | None = None, high: float | None = None, low_open: bool = False,
-           high_open: bool = False, allow_none: bool = False) -> Callable[[Any], str | None]:
-    """A check for a real number in an interval, e.g. ``number(low=0, low_open=True)`` for "> 0"."""
-    parts = []
-    if low is not None:
-        parts.append(f"{'>' if low_open else '>='} {v.fmt(low)}")
-    if high is not None:
-        parts.append(f"{'<' if high_open else '<='} {v.fmt(high)}")
-    words = "a number" + (" " + " and ".join(parts) if parts else "") + (" (or None)" if allow_none else "")
-
-    def check(x: Any) -> str | None:
-        if x is None:
-            return None if allow_none else words
-        if not _is_number(x) or math.isnan(float(x)):
-            return words
-        x = float(x)
-        if low is not None and (x <= low if low_open else x < low):
-            return words
-        if high is not None and (x >= high if high_open else x > high):
-            return words
-        return None
-
-    return check
+           high_open: bool = False, allow_none: bool = False, integer: bool = False,
+           words: str | None = None) -> Interval:
+    """A finite real number in an interval, e.g. ``number(low=0, low_open=True)`` for "> 0"."""
+    return Interval(low, high, low_open, high_open, allow_none, integer, words)
 
 
-def to_float_or_none(x: Any) -> float | None:
-    return None if x is None else float(x)
-
-
-def boolean(x: Any) -> str | None:
-    return None if isinstance(x, bool | np.bool_) else "True or False"
+boolean = BOOLEAN
 
 
 # -------------------------------------------------------------------------------------------------- definitions
@@ -133,6 +142,11 @@ class LossDefinition:
     prepare_target: Callable[[Namespace, Array], Array] | None = None
     finalize: Literal["sqrt"] | None = None
     pred_hint: str | None = None
+    fast: Callable[..., Any] | None = None
+    """Optional NumPy kernel for large arrays (``losses.fast``): same numbers, or NotImplemented to decline."""
+    steps: Callable[..., Any] | None = None
+    """Optional explanation columns: ``steps(pred, target, params) -> (per-element or per-example, per-class)``
+    dicts of NumPy arrays keyed by the ``[ui]`` names of the explanation texts."""
     builtin: bool = False
 
     def param(self, name: str) -> Param:
@@ -147,9 +161,7 @@ class LossDefinition:
             "name": self.name,
             "aliases": list(self.aliases),
             "task": self.task,
-            "params": [
-                {"name": p.name, "default": _jsonable(p.default), "type": p.type, "doc": p.doc} for p in self.params
-            ],
+            "params": [p.info() for p in self.params],
             "formula": {"latex": self.latex, "plain": self.plain},
             "summary": self.summary,
             "default_reduction": self.default_reduction,
@@ -467,21 +479,19 @@ class Loss:
         if nan_policy not in NAN_POLICIES:
             raise LossInputError(d.name, "nan_policy", "one of 'raise', 'propagate', 'omit'", repr(nan_policy))
         if (
-            nan_policy == "raise"
+            d.fast is not None
+            and _FAST_PATH.get()
+            and nan_policy == "raise"
             and type(pred) is np.ndarray
             and type(target) is np.ndarray
             and (sample_weight is None or type(sample_weight) is np.ndarray)
         ):
-            # NumPy fast path (losslab.losses._fast): cache-blocked kernels with deferred validation. It answers
+            # The definition's own NumPy kernel (losses.fast): cache-blocked, with deferred validation. It answers
             # NotImplemented whenever it is unsure (odd shapes or dtypes, a non-finite result, a value out of
             # range), and the generic path below then computes the same numbers or raises the proper error.
-            from ._fast import FAST
-
-            kernel = FAST.get(d.name)
-            if kernel is not None:
-                result = kernel(self, pred, target, reduction, sample_weight, want_value, want_grad, out)
-                if result is not NotImplemented:
-                    return result
+            result = d.fast(self, pred, target, reduction, sample_weight, want_value, want_grad, out)
+            if result is not NotImplemented:
+                return result
         batch = self._layout(pred, target, nan_policy)
         xp = batch.xp
         weights = self._weights(batch, sample_weight, nan_policy)
@@ -754,6 +764,20 @@ class Loss:
         return (value if want_value else None), g
 
 
+_FAST_PATH: contextvars.ContextVar[bool] = contextvars.ContextVar("losslab_fast_path", default=True)
+
+
+@contextlib.contextmanager
+def fast_path(enabled: bool) -> Iterator[None]:
+    """Within the block, switch the definitions' NumPy kernels on or off (off: the generic array-API path only,
+    the reference the kernels are tested against)."""
+    token = _FAST_PATH.set(enabled)
+    try:
+        yield
+    finally:
+        _FAST_PATH.reset(token)
+
+
 class _nullcontext:
     def __enter__(self) -> None:
         return None
@@ -797,31 +821,6 @@ def _class_weight_array(loss: str, class_weight: Any, c: int) -> np.ndarray:
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise LossInputError(loss, "class_weight", "finite non-negative weights", str(arr.tolist()))
     return arr
-
-
-def check_class_weight(x: Any) -> str | None:
-    if x is None:
-        return None
-    expected = "None, a {class: weight} dict, or a sequence of non-negative weights"
-    if isinstance(x, Mapping):
-        vals = list(x.values())
-    else:
-        try:
-            vals = list(np.asarray(x, dtype=float).reshape(-1))
-        except (TypeError, ValueError):
-            return expected
-    try:
-        if any(not math.isfinite(float(val)) or float(val) < 0 for val in vals):
-            return expected
-    except (TypeError, ValueError):
-        return expected
-    return None
-
-
-def convert_class_weight(x: Any) -> Any:
-    if x is None or isinstance(x, Mapping):
-        return x if x is None else MappingProxyType({int(k): float(val) for k, val in x.items()})
-    return tuple(float(val) for val in np.asarray(x, dtype=float).reshape(-1))
 
 
 _LOGIT_HINT = "values outside [0, 1] look like logits (raw scores): pass from_logits=True"
@@ -961,7 +960,8 @@ def user_loss(
     if not isinstance(name, str) or not name.isidentifier():
         raise LossInputError("register", "name", "a Python identifier such as 'my_loss'", repr(name))
     declared = tuple(
-        Param(pname, default, "user parameter", type="float" if _is_number(default) else "any")
+        Param(pname, default, "user parameter",
+              constraint=BOOLEAN if isinstance(default, bool) else number() if _is_number(default) else ANY)
         for pname, default in (params or {}).items()
     )
     definition = LossDefinition(

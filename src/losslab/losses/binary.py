@@ -10,7 +10,9 @@ from typing import Any
 
 from ..errors import LossInputError
 from ._arrays import Array, Namespace
+from .fast import binary as fast
 from ._core import LossDefinition, Param, boolean, number, register
+from ._params import PositiveWeights
 from ._stable import clip_probability, sigmoid_pair, softplus
 
 PROBABILITY_EPS = 1e-7  # Keras's backend epsilon: the clip used by the probability paths
@@ -58,33 +60,12 @@ def bce_grad(
     return (-(a * t) / pc + (1.0 - t) / (1.0 - pc)) * inside
 
 
-def _check_pos_weight(x: Any) -> str | None:
-    expected = "None, a number > 0, or one number > 0 per label"
-    if x is None:
-        return None
-    if isinstance(x, int | float) and not isinstance(x, bool):
-        return None if x > 0 else expected
-    try:
-        values = [float(v) for v in x]
-    except (TypeError, ValueError):
-        return expected
-    return None if values and all(v > 0 for v in values) else expected
-
-
-def _convert_pos_weight(x: Any) -> Any:
-    if x is None:
-        return None
-    if isinstance(x, int | float):
-        return float(x)
-    return tuple(float(v) for v in x)
-
-
 FROM_LOGITS_PARAM = Param("from_logits", False, "pred holds raw scores (logits) rather than probabilities",
-                     check=boolean, type="bool")
+                     constraint=boolean, role="input")
 _SMOOTHING = Param("label_smoothing", 0.0, "pull hard 0/1 targets toward 1/2: t' = t (1 - ls) + ls / 2",
-                   check=number(low=0.0, high=1.0, high_open=True), convert=float)
+                   constraint=number(low=0.0, high=1.0, high_open=True), slider=(0.0, 0.3, 0.01))
 EPS_PARAM = Param("eps", PROBABILITY_EPS, "probabilities are clipped to [eps, 1 - eps]",
-             check=number(low=0.0, high=0.5, low_open=True, high_open=True), convert=float)
+             constraint=number(low=0.0, high=0.5, low_open=True, high_open=True), role="numerics")
 
 
 def probability_unless_logits(params: Any) -> Any:
@@ -93,6 +74,7 @@ def probability_unless_logits(params: Any) -> Any:
 
 register(LossDefinition(
     name="binary_cross_entropy",
+    fast=fast.BINARY_CROSS_ENTROPY,
     aliases=("bce", "log_loss", "binary_crossentropy"),
     task="binary",
     kind="elementwise",
@@ -100,7 +82,7 @@ register(LossDefinition(
         FROM_LOGITS_PARAM,
         _SMOOTHING,
         Param("pos_weight", None, "weight of the positive term (a number, or one per label)",
-              check=_check_pos_weight, convert=_convert_pos_weight, type="float_or_none"),
+              constraint=PositiveWeights(), role="weighting", slider=(0.25, 10.0, 0.25)),
         EPS_PARAM,
     ),
     value=bce_value,
@@ -169,18 +151,18 @@ def binary_focal_grad(
 
 
 _GAMMA = Param("gamma", 2.0, "focusing strength: how much easy, well-classified examples are down-weighted",
-               check=number(low=0.0), convert=float)
+               constraint=number(low=0.0), slider=(0.0, 5.0, 0.1))
 
 register(LossDefinition(
     name="binary_focal",
+    fast=fast.BINARY_FOCAL,
     aliases=("binary_focal_loss", "sigmoid_focal"),
     task="binary",
     kind="elementwise",
     params=(
         _GAMMA,
         Param("alpha", None, "weight of the positive class (1 - alpha for the negative); None: no balancing",
-              check=number(low=0.0, high=1.0, allow_none=True), convert=lambda x: None if x is None else float(x),
-              type="float_or_none"),
+              constraint=number(low=0.0, high=1.0, allow_none=True), role="weighting"),
         FROM_LOGITS_PARAM,
     ),
     value=binary_focal_value,
@@ -223,12 +205,12 @@ def squared_hinge_grad(xp: Namespace, pred: Array, target: Array) -> Array:
     return -2.0 * target * xp.clip(1.0 - target * pred, 0.0, None)
 
 
-for _name, _value, _grad, _latex, _plain, _summary, _keras, _ref in (
-    ("hinge", hinge_value, hinge_grad, r"\ell = \max(0,\ 1 - t\,p),\quad t \in \{-1, +1\}",
+for _name, _fast, _value, _grad, _latex, _plain, _summary, _keras, _ref in (
+    ("hinge", fast.HINGE, hinge_value, hinge_grad, r"\ell = \max(0,\ 1 - t\,p),\quad t \in \{-1, +1\}",
      "l = max(0, 1 - t p); t in {-1, +1} (0/1 labels are converted)",
      "Hinge loss: zero once the score is on the right side with a margin of 1, linear otherwise.",
      "keras.losses.Hinge", "Cortes & Vapnik, Support-Vector Networks, Machine Learning 20 (1995)."),
-    ("squared_hinge", squared_hinge_value, squared_hinge_grad, r"\ell = \max(0,\ 1 - t\,p)^2",
+    ("squared_hinge", fast.SQUARED_HINGE, squared_hinge_value, squared_hinge_grad, r"\ell = \max(0,\ 1 - t\,p)^2",
      "l = max(0, 1 - t p)^2; t in {-1, +1}",
      "Squared hinge: the hinge loss squared; smooth at the margin and harsher on large violations.",
      "keras.losses.SquaredHinge", "Lee & Mangasarian, SSVM: A Smooth Support Vector Machine (2001)."),
@@ -237,6 +219,7 @@ for _name, _value, _grad, _latex, _plain, _summary, _keras, _ref in (
         name=_name,
         task="binary",
         kind="elementwise",
+        fast=_fast,
         value=_value,
         grad=_grad,
         latex=_latex,

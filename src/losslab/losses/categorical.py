@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from ._arrays import Array, Namespace
-from ._core import LossDefinition, Param, check_class_weight, convert_class_weight, number, register
+from .fast import rows as fast
+from ._core import LossDefinition, Param, number, register
+from ._params import ClassWeights, Options
 from ._stable import clip_probability, softmax_parts
 from .binary import EPS_PARAM, FROM_LOGITS_PARAM, PROBABILITY_EPS, focal_modulation, probability_unless_logits
 
@@ -50,9 +52,9 @@ def cce_grad(
 
 
 _SMOOTHING = Param("label_smoothing", 0.0, "mix the target with the uniform distribution: t' = t (1 - ls) + ls / C",
-                   check=number(low=0.0, high=1.0, high_open=True), convert=float)
+                   constraint=number(low=0.0, high=1.0, high_open=True), slider=(0.0, 0.3, 0.01))
 _CLASS_WEIGHT = Param("class_weight", None, "weight of each class, applied to whole examples by their true class",
-                      check=check_class_weight, convert=convert_class_weight, type="weights")
+                      constraint=ClassWeights(), role="weighting")
 
 
 
@@ -60,6 +62,7 @@ _CE_LATEX = r"\ell_i = -\sum_c t'_{ic}\log p_{ic},\quad p = \mathrm{softmax}(z)\
 
 register(LossDefinition(
     name="categorical_cross_entropy",
+    fast=fast.CATEGORICAL_CROSS_ENTROPY,
     aliases=("cce", "cross_entropy", "categorical_crossentropy"),
     task="multiclass",
     kind="rows",
@@ -80,13 +83,14 @@ register(LossDefinition(
 
 register(LossDefinition(
     name="sparse_categorical_cross_entropy",
+    fast=fast.SPARSE_CATEGORICAL_CROSS_ENTROPY,
     aliases=("sparse_cce", "sparse_categorical_crossentropy", "nll"),
     task="multiclass",
     kind="rows",
     params=(FROM_LOGITS_PARAM, _SMOOTHING, _CLASS_WEIGHT, EPS_PARAM,
             Param("ignore_index", None, "examples with this label are skipped (e.g. -100 for padding)",
-                  check=lambda x: None if x is None or (isinstance(x, int) and not isinstance(x, bool))
-                  else "None or an integer", type="int")),
+                  constraint=number(integer=True, allow_none=True, words="None or an integer"),
+                  role="weighting")),
     value=cce_value,
     grad=cce_grad,
     latex=r"\ell_i = -\log p_{i, y_i}\quad(\text{with smoothing: } -\sum_c t'_{ic}\log p_{ic})",
@@ -145,8 +149,8 @@ register(LossDefinition(
     kind="rows",
     params=(
         Param("gamma", 2.0, "focusing strength: how much easy, well-classified examples are down-weighted",
-              check=number(low=0.0), convert=float),
-        Param("alpha", 0.25, "overall weight of the loss", check=number(low=0.0, low_open=True), convert=float),
+              constraint=number(low=0.0), slider=(0.0, 5.0, 0.1)),
+        Param("alpha", 0.25, "overall weight of the loss", constraint=number(low=0.0, low_open=True), role="weighting"),
         FROM_LOGITS_PARAM,
     ),
     value=categorical_focal_value,
@@ -243,10 +247,10 @@ register(LossDefinition(
     task="multiclass",
     kind="rows",
     params=(
-        Param("margin", 1.0, "how far the true class must lead each wrong class", check=number(low=0.0,
-              low_open=True), convert=float),
+        Param("margin", 1.0, "how far the true class must lead each wrong class",
+              constraint=number(low=0.0, low_open=True), slider=(0.1, 3.0, 0.05)),
         Param("p", 1, "1 for the hinge, 2 for the squared hinge on each wrong class",
-              check=lambda x: None if x in (1, 2) and not isinstance(x, bool) else "1 or 2", convert=int, type="int"),
+              constraint=Options((1, 2))),
     ),
     value=multi_margin_value,
     grad=multi_margin_grad,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ._arrays import Array, Namespace
+from .fast import rows as fast
 from ._core import LossDefinition, Param, number, register
 from .binary import PROBABILITY_EPS
 
@@ -31,11 +32,12 @@ def kl_grad(xp: Namespace, pred: Array, target: Array, eps: float) -> Array:
 
 register(LossDefinition(
     name="kl_divergence",
+    fast=fast.KL_DIVERGENCE,
     aliases=("kld", "kl", "kullback_leibler_divergence"),
     task="distribution",
     kind="rows",
     params=(Param("eps", PROBABILITY_EPS, "the prediction is clipped to [eps, 1] (the target is not)",
-                  check=number(low=0.0, high=0.5, low_open=True, high_open=True), convert=float),),
+                  constraint=number(low=0.0, high=0.5, low_open=True, high_open=True), role="numerics"),),
     value=kl_value,
     grad=kl_grad,
     latex=r"\ell_i = \sum_c t_{ic}\log\frac{t_{ic}}{p_{ic}},\quad 0\log 0 = 0",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 
 from ._arrays import Array, Namespace
-from ._core import LossDefinition, Param, number, register
+from .fast import regression as fast
+from ._core import LossDefinition, Param, boolean, number, register
 
 _LOG2 = math.log(2.0)
 
@@ -28,6 +29,7 @@ def squared_error_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 register(LossDefinition(
     name="mse",
+    fast=fast.MSE,
     aliases=("mean_squared_error", "l2"),
     task="regression",
     kind="elementwise",
@@ -44,6 +46,7 @@ register(LossDefinition(
 
 register(LossDefinition(
     name="sse",
+    fast=fast.SSE,
     aliases=("sum_squared_error",),
     task="regression",
     kind="elementwise",
@@ -67,6 +70,7 @@ def _rmse_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 register(LossDefinition(
     name="rmse",
+    fast=fast.RMSE,
     aliases=("root_mean_squared_error",),
     task="regression",
     kind="elementwise",
@@ -96,6 +100,7 @@ def absolute_error_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 register(LossDefinition(
     name="mae",
+    fast=fast.MAE,
     aliases=("mean_absolute_error", "l1"),
     task="regression",
     kind="elementwise",
@@ -123,10 +128,11 @@ def huber_grad(xp: Namespace, pred: Array, target: Array, delta: float) -> Array
 
 register(LossDefinition(
     name="huber",
+    fast=fast.HUBER,
     task="regression",
     kind="elementwise",
     params=(Param("delta", 1.0, "where the loss turns from quadratic to linear (in units of the target)",
-                  check=number(low=0.0, low_open=True), convert=float),),
+                  constraint=number(low=0.0, low_open=True), units="target", kink=True, slider=(0.1, 3.0, 0.05)),),
     value=huber_value,
     grad=huber_grad,
     latex=r"\ell(e) = \begin{cases}\tfrac12 e^2 & |e| \le \delta\\ "
@@ -156,10 +162,11 @@ def smooth_l1_grad(xp: Namespace, pred: Array, target: Array, beta: float) -> Ar
 
 register(LossDefinition(
     name="smooth_l1",
+    fast=fast.SMOOTH_L1,
     task="regression",
     kind="elementwise",
     params=(Param("beta", 1.0, "width of the quadratic zone; 0 gives plain L1",
-                  check=number(low=0.0), convert=float),),
+                  constraint=number(low=0.0), units="target", kink=True, slider=(0.1, 3.0, 0.05)),),
     value=smooth_l1_value,
     grad=smooth_l1_grad,
     latex=r"\ell(e) = \begin{cases}\tfrac{1}{2\beta} e^2 & |e| < \beta\\ "
@@ -192,6 +199,7 @@ def log_cosh_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 register(LossDefinition(
     name="log_cosh",
+    fast=fast.LOG_COSH,
     aliases=("logcosh",),
     task="regression",
     kind="elementwise",
@@ -221,11 +229,12 @@ def pinball_grad(xp: Namespace, pred: Array, target: Array, q: float) -> Array:
 
 register(LossDefinition(
     name="quantile",
+    fast=fast.QUANTILE,
     aliases=("pinball",),
     task="regression",
     kind="elementwise",
     params=(Param("q", 0.5, "the quantile to predict; under-prediction costs q, over-prediction 1 - q",
-                  check=number(low=0.0, high=1.0, low_open=True, high_open=True), convert=float),),
+                  constraint=number(low=0.0, high=1.0, low_open=True, high_open=True), slider=(0.05, 0.95, 0.05)),),
     value=pinball_value,
     grad=pinball_grad,
     latex=r"\ell = \max\big(q\,(t - p),\ (q - 1)(t - p)\big)",
@@ -280,8 +289,8 @@ register(LossDefinition(
     aliases=("mean_absolute_percentage_error",),
     task="regression",
     kind="elementwise",
-    params=(Param("eps", 1e-7, "floor for |target| in the denominator", check=number(low=0.0, low_open=True),
-                  convert=float),),
+    params=(Param("eps", 1e-7, "floor for |target| in the denominator", constraint=number(low=0.0, low_open=True),
+                  role="numerics"),),
     value=mape_value,
     grad=mape_grad,
     latex=r"\ell = 100\,\frac{|t - p|}{\max(|t|, \varepsilon)}",
@@ -307,19 +316,17 @@ def poisson_grad(xp: Namespace, pred: Array, target: Array, log_input: bool, eps
     return 1.0 - target / (pred + eps)
 
 
-def _bool(x: object) -> str | None:
-    return None if isinstance(x, bool) else "True or False"
-
-
 register(LossDefinition(
     name="poisson",
+    fast=fast.POISSON,
     aliases=("poisson_nll",),
     task="regression",
     kind="elementwise",
     params=(
-        Param("log_input", False, "pred is the log of the rate (then exp(p) - t p)", check=_bool, type="bool"),
-        Param("eps", 1e-8, "added inside the log when log_input is False", check=number(low=0.0, low_open=True),
-              convert=float),
+        Param("log_input", False, "pred is the log of the rate (then exp(p) - t p)", constraint=boolean,
+              role="input"),
+        Param("eps", 1e-8, "added inside the log when log_input is False", constraint=number(low=0.0, low_open=True),
+              role="numerics"),
     ),
     value=poisson_value,
     grad=poisson_grad,
