@@ -17,6 +17,8 @@ Namespace = Any
 __all__ = [
     "Array",
     "Namespace",
+    "compute_dtype",
+    "dtype_name",
     "float_dtype",
     "is_lazy",
     "is_numpy",
@@ -77,6 +79,20 @@ def float_dtype(xp: Namespace, pred: Array, target: Array) -> Any:
         if xp.isdtype(a.dtype, "real floating"):
             return a.dtype
     return xp.float64
+
+
+def compute_dtype(xp: Namespace, dtype: Any) -> Any:
+    """The dtype a loss computes in: float16 and bfloat16 are widened to float32, as PyTorch's autocast does for its
+    loss functions (their 10- or 7-bit mantissas lose a loss's sums and logs: mse of 300 overflows float16)."""
+    return xp.float32 if dtype_name(dtype) in {"float16", "bfloat16"} else dtype
+
+
+def dtype_name(dtype: Any) -> str:
+    """"float32" for NumPy's, PyTorch's or JAX's float32 alike."""
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return str(dtype).rsplit(".", 1)[-1]
 
 
 def to_float(xp: Namespace, x: Array, dtype: Any) -> Array:

@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import LossInputError, LossInputWarning
 from . import _validation as v
 from ._params import ANY, BOOLEAN, Constraint, Interval
-from ._arrays import Array, Namespace, as_array, float_dtype, is_lazy, is_numpy, namespace_of, on_blocks, to_float
+from ._arrays import Array, Namespace, as_array, compute_dtype, dtype_name, float_dtype, is_lazy, is_numpy, namespace_of, on_blocks, to_float
 
 Reduction = Literal["mean", "sum", "none"]
 NanPolicy = Literal["raise", "propagate", "omit"]
@@ -221,7 +221,8 @@ def unregister(name: str) -> None:
 def resolve_name(name: str) -> str:
     """The canonical name for ``name`` or an alias; ValueError with close matches when unknown."""
     if not isinstance(name, str):
-        raise LossInputError("losslab", "name", "the name of a loss (a string)", f"{type(name).__name__} {name!r}")
+        raise LossInputError("losslab", "name", "the name of a loss (a string)", f"{type(name).__name__} {name!r}",
+                             "losslab.catalog() (or `losslab list`) shows every loss")
     key = _normalize(name)
     if key in _ALIASES:
         return _ALIASES[key]
@@ -250,7 +251,8 @@ def definition(name: str) -> LossDefinition:
 def catalog(task: str | None = None) -> list[dict[str, Any]]:
     """Every registered loss as plain data: name, aliases, task, parameters, formula (LaTeX and plain text)."""
     if task is not None and task not in TASKS:
-        raise LossInputError("catalog", "task", "one of " + ", ".join(TASKS), repr(task))
+        raise LossInputError("catalog", "task", "one of " + ", ".join(TASKS), repr(task),
+                             "leave task out to list every loss")
     return [d.info() for d in _REGISTRY.values() if task is None or d.task == task]
 
 
@@ -281,6 +283,7 @@ class Batch:
     keep: Array | None = None  # bool (N,): examples that count (False: ignored or omitted)
     target_shape: tuple[int, ...] | None = None  # as the user passed it (error messages point into it)
     missing_labels: Array | None = None  # bool (N,): NaN integer labels (nan_policy "omit" / "propagate")
+    input_dtype: Any = None  # the caller's floating dtype (float16 / bfloat16 are computed in float32)
     nonfinite: Array | None = None  # bool (N,): examples with NaN / inf input, under nan_policy "propagate"
 
 
@@ -327,7 +330,8 @@ class Loss:
             value = params.get(p.name, p.default)
             problem = p.check(value)
             if problem is not None:
-                raise LossInputError(definition.name, p.name, problem, repr(value))
+                raise LossInputError(definition.name, p.name, problem, repr(value),
+                                     f"{p.name}: {p.doc} (default {p.default!r})")
             values[p.name] = p.convert(value)
         self.params: Mapping[str, Any] = MappingProxyType(values)
 
@@ -444,16 +448,17 @@ class Loss:
         if out is None:
             return g
         if not isinstance(out, np.ndarray) or not isinstance(g, np.ndarray):
-            raise LossInputError(self.name, "out", "a NumPy array (out= is for NumPy input)", type(out).__name__)
+            raise LossInputError(self.name, "out", "a NumPy array (out= is for NumPy input)", type(out).__name__,
+                                 "leave out= unset for other array libraries")
         if out.shape != g.shape:
             raise LossInputError(
-                self.name, "out", f"an array of shape {v.shape_str(g.shape)}", f"shape {v.shape_str(out.shape)}"
-            )
+                self.name, "out", f"an array of shape {v.shape_str(g.shape)}", f"shape {v.shape_str(out.shape)}",
+                "the gradient has the shape of pred: np.empty_like(pred)")
         try:
             np.copyto(out, g, casting="same_kind")
         except TypeError:
             raise LossInputError(self.name, "out", f"a floating array that can hold {g.dtype}",
-                                 f"dtype {out.dtype}") from None
+                                 f"dtype {out.dtype}", "np.empty_like(pred) has the right dtype") from None
         return out
 
     # -- the work ----------------------------------------------------------------------------------------------
@@ -474,10 +479,12 @@ class Loss:
         if reduction not in d.reductions:
             raise LossInputError(
                 d.name, "reduction", "one of " + ", ".join(repr(r) for r in d.reductions), repr(reduction),
-                "rmse is defined only over a whole set: use mse for per-example losses" if d.finalize else None,
+                "rmse is defined only over a whole set: use mse for per-example losses" if d.finalize
+                else "'mean' averages over examples, 'sum' adds them up, 'none' gives one loss per example",
             )
         if nan_policy not in NAN_POLICIES:
-            raise LossInputError(d.name, "nan_policy", "one of 'raise', 'propagate', 'omit'", repr(nan_policy))
+            raise LossInputError(d.name, "nan_policy", "one of 'raise', 'propagate', 'omit'", repr(nan_policy),
+                                 "'omit' leaves out examples with NaN, 'propagate' returns NaN for them")
         if (
             d.fast is not None
             and _FAST_PATH.get()
@@ -489,15 +496,50 @@ class Loss:
             # The definition's own NumPy kernel (losses.fast): cache-blocked, with deferred validation. It answers
             # NotImplemented whenever it is unsure (odd shapes or dtypes, a non-finite result, a value out of
             # range), and the generic path below then computes the same numbers or raises the proper error.
+            self._check_eps(compute_dtype(np, pred.dtype))
             result = d.fast(self, pred, target, reduction, sample_weight, want_value, want_grad, out)
             if result is not NotImplemented:
                 return result
-        batch = self._layout(pred, target, nan_policy)
-        xp = batch.xp
-        weights = self._weights(batch, sample_weight, nan_policy)
-        ctx = np.errstate(all="ignore") if is_numpy(xp) else _nullcontext()
-        with ctx:
-            return self._reduce(batch, weights, reduction, want_value, want_grad)
+        try:
+            batch = self._layout(pred, target, nan_policy)
+            xp = batch.xp
+            self._check_eps(batch.pred.dtype)
+            weights = self._weights(batch, sample_weight, nan_policy)
+            ctx = np.errstate(all="ignore") if is_numpy(xp) else _nullcontext()
+            with ctx:
+                value, g = self._reduce(batch, weights, reduction, want_value, want_grad)
+        except MemoryError:
+            raise self._too_large(pred, target) from None
+        if g is not None and batch.input_dtype != g.dtype:
+            # float16 / bfloat16 are computed in float32 (as PyTorch's autocast runs its losses); the gradient goes
+            # back in the input's dtype (it flows into that model), the value stays float32 (it would overflow:
+            # an mse of 300 is inf in float16)
+            g = xp.astype(g, batch.input_dtype)
+        return value, g
+
+    def _too_large(self, pred: Any, target: Any) -> LossInputError:
+        sizes = [int(math.prod(getattr(x, "shape", ()) or (1,))) for x in (pred, target)]
+        n = max(sizes)
+        return LossInputError(self.name, "pred/target", "arrays that fit in this machine's memory",
+                              f"{n:,} elements (about {8 * n * 4 / 1e9:,.1f} GB of float64 work arrays)",
+                              "score the data in chunks (reduction='sum' per chunk, then divide), or use Dask arrays")
+
+    def _check_eps(self, dtype: Any) -> None:
+        """A probability clip ``[eps, 1 - eps]`` must be representable: below the dtype's spacing at 1 it is a no-op
+        and log(1 - p) is -inf at p = 1."""
+        d = self.definition
+        if d.pred_domain(self.params) != "probability":
+            return
+        try:
+            finfo = np.finfo(dtype_name(dtype))
+        except (TypeError, ValueError):
+            return
+        for p in d.params:
+            eps = self.params[p.name]
+            if p.role == "numerics" and isinstance(eps, float) and not float(1.0 - finfo.dtype.type(eps)) < 1.0:
+                raise LossInputError(
+                    d.name, p.name, f"a value that {finfo.dtype} can tell apart from 0 at 1 (>= {finfo.epsneg:.3g})",
+                    f"{eps:g}", f"pass {p.name}={max(1e-7, float(finfo.epsneg) * 2):.3g} or more, or use float64 input")
 
     def _layout(self, pred: Any, target: Any, nan_policy: NanPolicy) -> Batch:
         d = self.definition
@@ -506,11 +548,14 @@ class Loss:
             p = as_array(xp, pred)
             t = as_array(xp, target)
         except (TypeError, ValueError) as exc:
-            raise LossInputError(d.name, "pred/target", "numbers (lists or arrays)", f"{exc}") from None
+            raise LossInputError(d.name, "pred/target", "numbers (lists or arrays)", f"{exc}",
+                                 "rows of different lengths, or text, cannot form an array") from None
         for arg, a in (("pred", p), ("target", t)):
             if not (xp.isdtype(a.dtype, "numeric") or a.dtype == xp.bool) or xp.isdtype(a.dtype, "complex floating"):
-                raise LossInputError(d.name, arg, "real numbers", f"an array of dtype {a.dtype}")
-        dtype = float_dtype(xp, p, t)
+                raise LossInputError(d.name, arg, "real numbers", f"an array of dtype {a.dtype}",
+                                     "convert to a real floating array first, e.g. np.asarray(x, dtype=float)")
+        input_dtype = float_dtype(xp, p, t)
+        dtype = compute_dtype(xp, input_dtype)
         pred_shape = tuple(p.shape)
         target_shape = tuple(t.shape)
         p = to_float(xp, p, dtype)
@@ -519,6 +564,7 @@ class Loss:
         else:
             batch = self._layout_rows(xp, p, t, dtype, pred_shape, nan_policy)
         batch.target_shape = target_shape
+        batch.input_dtype = input_dtype
         self._check_values(batch, nan_policy)
         if d.prepare_target is not None:
             batch.target = d.prepare_target(xp, batch.target)
@@ -553,7 +599,8 @@ class Loss:
         k = math.prod(int(s) for s in p.shape[1:])
         if n == 0 or k == 0:
             raise LossInputError(name, "pred", "at least one example",
-                                 f"an empty array of shape {v.shape_str(pred_shape)}")
+                                 f"an empty array of shape {v.shape_str(pred_shape)}",
+                                 "a loss needs at least one prediction; check the batch or the filter before it")
         p2 = xp.reshape(p, (n, k))
         t2 = xp.reshape(to_float(xp, t, dtype), (n, k))
         return Batch(xp, p2, t2, pred_shape, n)
@@ -566,12 +613,14 @@ class Loss:
         one_example = p.ndim == 1
         if p.ndim not in (1, 2):
             raise LossInputError(name, "pred", "class scores of shape (N, C), or (C,) for one example",
-                                 f"an array of shape {v.shape_str(pred_shape)}")
+                                 f"an array of shape {v.shape_str(pred_shape)}",
+                                 "flatten the extra axes into examples, e.g. pred.reshape(-1, C)")
         p2 = xp.reshape(p, (1, p.shape[0])) if one_example else p
         n, c = int(p2.shape[0]), int(p2.shape[1])
         if n == 0 or c == 0:
             raise LossInputError(name, "pred", "at least one example with at least one class",
-                                 f"an empty array of shape {v.shape_str(pred_shape)}")
+                                 f"an empty array of shape {v.shape_str(pred_shape)}",
+                                 "a loss needs at least one prediction; check the batch or the filter before it")
         fmt = d.target_format
         labels_shape = () if one_example else (n,)
         if fmt == "labels_or_same":
@@ -665,10 +714,14 @@ class Loss:
         w = None
         if sample_weight is not None:
             try:
-                sw = to_float(xp, as_array(xp, sample_weight), dtype) if not _is_number(sample_weight) else None
+                sw = None if _is_number(sample_weight) else as_array(xp, sample_weight)
+                if sw is not None and not (xp.isdtype(sw.dtype, ("real floating", "integral")) or sw.dtype == xp.bool):
+                    raise TypeError(f"an array of dtype {sw.dtype}")
+                sw = None if sw is None else to_float(xp, sw, dtype)
             except (TypeError, ValueError) as exc:
                 raise LossInputError(self.name, "sample_weight", "numbers, one weight per example",
-                                     f"{type(sample_weight).__name__} that is not numeric ({exc})") from None
+                                     f"{type(sample_weight).__name__} that is not numeric ({exc})",
+                                     "pass a list or array of real numbers >= 0") from None
             if sw is None:
                 sw = xp.full((batch.n,), float(sample_weight), dtype=dtype)
             if sw.ndim == 0:
@@ -811,15 +864,18 @@ def _class_weight_array(loss: str, class_weight: Any, c: int) -> np.ndarray:
         arr = np.ones(c)
         for key, val in class_weight.items():
             if not isinstance(key, int | np.integer) or not 0 <= int(key) < c:
-                raise LossInputError(loss, "class_weight", f"class indices 0..{c - 1} as keys", f"the key {key!r}")
+                raise LossInputError(loss, "class_weight", f"class indices 0..{c - 1} as keys", f"the key {key!r}",
+                                     f"pred has {c} columns, so classes are numbered 0 to {c - 1}")
             arr[int(key)] = float(val)
     else:
         arr = np.asarray(class_weight, dtype=float)
         if arr.shape != (c,):
             raise LossInputError(loss, "class_weight", f"one weight per class, length {c}",
-                                 f"length {arr.size if arr.ndim == 1 else v.shape_str(arr.shape)}")
+                                 f"length {arr.size if arr.ndim == 1 else v.shape_str(arr.shape)}",
+                                 "or pass a {class index: weight} dict for only some classes")
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise LossInputError(loss, "class_weight", "finite non-negative weights", str(arr.tolist()))
+        raise LossInputError(loss, "class_weight", "finite non-negative weights", str(arr.tolist()),
+                             "a weight of 0 leaves a class out; weights need not sum to 1")
     return arr
 
 
@@ -906,7 +962,8 @@ def _user_stacklevel() -> int:
 def _numeric_grad(d: LossDefinition, xp: Namespace, p: Array, t: Array, params: dict[str, Any]) -> Array:
     """Central differences, for user-defined elementwise losses registered without a gradient."""
     if d.kind != "elementwise":
-        raise LossInputError(d.name, "grad", "a gradient function for a row-wise loss", "none registered")
+        raise LossInputError(d.name, "grad", "a gradient function for a row-wise loss", "none registered",
+                             "register the loss with grad=..., the derivative of each row's loss")
     h = xp.where(xp.abs(p) > 1.0, xp.abs(p), xp.ones_like(p)) * (1e-6 if p.dtype == xp.float64 else 1e-3)
     return (d.value(xp, p + h, t, **params) - d.value(xp, p - h, t, **params)) / (2 * h)
 
@@ -958,7 +1015,8 @@ def user_loss(
     ``xp`` is the array-API namespace of the caller's arrays, so one definition serves NumPy, PyTorch and Dask.
     """
     if not isinstance(name, str) or not name.isidentifier():
-        raise LossInputError("register", "name", "a Python identifier such as 'my_loss'", repr(name))
+        raise LossInputError("register", "name", "a Python identifier such as 'my_loss'", repr(name),
+                             "letters, digits and underscores, not starting with a digit")
     declared = tuple(
         Param(pname, default, "user parameter",
               constraint=BOOLEAN if isinstance(default, bool) else number() if _is_number(default) else ANY)

@@ -112,7 +112,7 @@ def interval_check(
                 expected,
                 f"{count} value(s) outside it, the first {fmt(value)} at {where} (all values lie in "
                 f"[{fmt(lo)}, {fmt(hi)}])",
-                hint,
+                hint or "check the order of the arguments (pred first, then target) and the units of each",
             )
 
     return check
@@ -130,6 +130,8 @@ def integer_check(
         bad = (xp.floor(x) != x) & ~xp.isnan(x)
         if bool(xp.any(bad)):
             count, value, where = _first_bad(xp, x, bad, shape)
-            fail(loss, argument, expected, f"{count} non-integer value(s), the first {fmt(value)} at {where}", hint)
+            fail(loss, argument, expected, f"{count} non-integer value(s), the first {fmt(value)} at {where}",
+                 hint or "class labels are whole numbers counted from 0; probability rows need the "
+                 "non-sparse loss")
 
     return check
