@@ -20,7 +20,7 @@ from .._jsonable import jsonable
 from ..losses import Loss, get
 from ..losses._core import NanPolicy, Reduction
 from . import texts as T
-from ._steps import STEPS, fallback
+from ._steps import fallback
 
 DEFAULT_MAX_ROWS = 20
 
@@ -275,7 +275,7 @@ def explain(
     p2 = np.asarray(batch.pred, dtype=float)
     t2 = np.asarray(batch.target, dtype=float)
     n = batch.n
-    step_fn = STEPS.get(d.name, fallback)
+    step_fn = d.steps or fallback
     with np.errstate(all="ignore"):
         main, per_class = step_fn(p2, t2, loss.params)
         element_loss = np.asarray(d.value(np, p2, t2, **loss.params)) if d.kind == "elementwise" else None

@@ -23,10 +23,24 @@ import numpy as np
 
 from ..errors import LossInputError, LossInputWarning
 from . import _validation as v
+from ._arrays import (
+    Array,
+    Namespace,
+    as_array,
+    compute_dtype,
+    dtype_name,
+    float_dtype,
+    is_lazy,
+    is_numpy,
+    namespace_of,
+    on_blocks,
+    to_float,
+)
 from ._params import ANY, BOOLEAN, Constraint, Interval
-from ._arrays import Array, Namespace, as_array, compute_dtype, dtype_name, float_dtype, is_lazy, is_numpy, namespace_of, on_blocks, to_float
 
 Reduction = Literal["mean", "sum", "none"]
+Columns = dict[str, np.ndarray]
+"""Explanation columns: name (a [ui] key of the explanation texts) -> NumPy array."""
 NanPolicy = Literal["raise", "propagate", "omit"]
 Kind = Literal["elementwise", "rows"]
 Task = Literal["regression", "binary", "multiclass", "distribution"]

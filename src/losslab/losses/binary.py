@@ -6,14 +6,17 @@ focal take probabilities by default and raw scores with ``from_logits=True``; hi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from ..errors import LossInputError
 from ._arrays import Array, Namespace
-from .fast import binary as fast
-from ._core import LossDefinition, Param, boolean, number, register
+from ._core import Columns, LossDefinition, Param, boolean, number, register
 from ._params import PositiveWeights
 from ._stable import clip_probability, sigmoid_pair, softplus
+from .fast import binary as fast
 
 PROBABILITY_EPS = 1e-7  # Keras's backend epsilon: the clip used by the probability paths
 
@@ -33,6 +36,56 @@ def _pos_weight(xp: Namespace, like: Array, pos_weight: Any) -> Any:
                              f"{k} label(s) per example", f"{len(pos_weight)} weights",
                              "pass a single number to weight every label alike")
     return xp.reshape(xp.asarray(pos_weight, dtype=like.dtype), (1, -1))
+
+
+# ------------------------------------------------------------------------------------- explanation steps
+# Named columns on the user's own numbers (NumPy float64, laid out (N, K) or (N, C)); the names are the [ui]
+# keys of explain/texts, so every renderer can translate them. The loss itself always comes from the value.
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _prob(p: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
+    if params.get("from_logits"):
+        return _sigmoid(p)
+    return np.clip(p, params.get("eps", 1e-7), 1.0 - params.get("eps", 1e-7))
+
+
+def _bce_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    prob = _prob(p, params)
+    ls = params["label_smoothing"]
+    ts = t * (1 - ls) + 0.5 * ls
+    cols: Columns = {"pred": p, "target": t}
+    if params["from_logits"]:
+        cols["prob"] = prob
+    if ls:
+        cols["target_smoothed"] = ts
+    p_true = ts * prob + (1 - ts) * (1 - prob)
+    cols["prob_true"] = p_true
+    cols["neg_log_prob"] = -np.log(np.where(p_true > 0, p_true, np.nan))
+    return cols, {}
+
+
+def _binary_focal_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    prob = _prob(p, params)
+    p_true = t * prob + (1 - t) * (1 - prob)
+    cols: Columns = {"pred": p, "target": t}
+    if params["from_logits"]:
+        cols["prob"] = prob
+    cols["prob_true"] = p_true
+    cols["neg_log_prob"] = -np.log(np.where(p_true > 0, p_true, np.nan))
+    cols["modulation"] = (1 - p_true) ** params["gamma"]
+    if params["alpha"] is not None:
+        cols["alpha_t"] = params["alpha"] * t + (1 - params["alpha"]) * (1 - t)
+    return cols, {}
+
+
+def _hinge_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    signed = np.where(t == 0, -1.0, t)
+    margin = signed * p
+    return {"pred": p, "target": signed, "margin": margin, "hinge": np.maximum(0.0, 1.0 - margin)}, {}
+
 
 
 # -------------------------------------------------------------------------------------------------- cross-entropy
@@ -74,6 +127,7 @@ def probability_unless_logits(params: Any) -> Any:
 
 register(LossDefinition(
     name="binary_cross_entropy",
+    steps=_bce_steps,
     fast=fast.BINARY_CROSS_ENTROPY,
     aliases=("bce", "log_loss", "binary_crossentropy"),
     task="binary",
@@ -155,6 +209,7 @@ _GAMMA = Param("gamma", 2.0, "focusing strength: how much easy, well-classified 
 
 register(LossDefinition(
     name="binary_focal",
+    steps=_binary_focal_steps,
     fast=fast.BINARY_FOCAL,
     aliases=("binary_focal_loss", "sigmoid_focal"),
     task="binary",
@@ -220,6 +275,7 @@ for _name, _fast, _value, _grad, _latex, _plain, _summary, _keras, _ref in (
         task="binary",
         kind="elementwise",
         fast=_fast,
+        steps=_hinge_steps,
         value=_value,
         grad=_grad,
         latex=_latex,

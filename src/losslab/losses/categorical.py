@@ -7,14 +7,17 @@ run, so each function sees (N, C) float arrays and returns (N,) losses or (N, C)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ._arrays import Array, Namespace
-from .fast import rows as fast
-from ._core import LossDefinition, Param, number, register
+from ._core import Columns, LossDefinition, Param, number, register
 from ._params import ClassWeights, Options
 from ._stable import clip_probability, softmax_parts
 from .binary import EPS_PARAM, FROM_LOGITS_PARAM, PROBABILITY_EPS, focal_modulation, probability_unless_logits
+from .fast import rows as fast
 
 
 def _smooth(target: Array, label_smoothing: float) -> Array:
@@ -22,6 +25,57 @@ def _smooth(target: Array, label_smoothing: float) -> Array:
         return target
     c = target.shape[1]
     return target * (1.0 - label_smoothing) + label_smoothing / c
+
+
+# ------------------------------------------------------------------------------------- explanation steps
+# Named columns on the user's own numbers (NumPy float64, laid out (N, K) or (N, C)); the names are the [ui]
+# keys of explain/texts, so every renderer can translate them. The loss itself always comes from the value.
+def _class_probs(p: np.ndarray, params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities, log-probabilities) of each class, after a softmax when the input holds logits."""
+    if params.get("from_logits"):
+        parts = softmax_parts(np, p)
+        return parts.prob(), parts.log_prob()
+    clipped = np.clip(p, params.get("eps", 1e-7), 1.0 - params.get("eps", 1e-7))
+    return clipped, np.log(clipped)
+
+
+def _labels_of(t: np.ndarray) -> np.ndarray:
+    return np.argmax(t, axis=1)
+
+
+def _cce_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    prob, log_prob = _class_probs(p, params)
+    c = p.shape[1]
+    ls = params["label_smoothing"]
+    ts = t * (1 - ls) + ls / c
+    y = _labels_of(t)
+    rows = np.arange(p.shape[0])
+    per_example: Columns = {"true_class": y, "prob_true": prob[rows, y], "neg_log_prob": -log_prob[rows, y]}
+    per_class: Columns = {"target": t, "prob": prob, "term": -ts * log_prob}
+    if ls:
+        per_class["target_smoothed"] = ts
+    return per_example, per_class
+
+
+def _cat_focal_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    prob, log_prob = _class_probs(p, params)
+    y = _labels_of(t)
+    rows = np.arange(p.shape[0])
+    modulation = (1 - prob) ** params["gamma"]
+    per_example: Columns = {"true_class": y, "prob_true": prob[rows, y], "neg_log_prob": -log_prob[rows, y],
+                            "modulation": modulation[rows, y]}
+    per_class: Columns = {"target": t, "prob": prob, "modulation": modulation,
+                          "term": -params["alpha"] * t * modulation * log_prob}
+    return per_example, per_class
+
+
+def _margin_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    y = _labels_of(t)
+    rows = np.arange(p.shape[0])
+    wrong = np.where(np.arange(p.shape[1])[None, :] == y[:, None], -np.inf, p)
+    best_wrong = wrong.max(axis=1) if p.shape[1] > 1 else np.full(p.shape[0], -np.inf)
+    return {"true_class": y, "score_true": p[rows, y], "best_wrong": best_wrong}, {"pred": p}
+
 
 
 # -------------------------------------------------------------------------------------------------- cross-entropy
@@ -62,6 +116,7 @@ _CE_LATEX = r"\ell_i = -\sum_c t'_{ic}\log p_{ic},\quad p = \mathrm{softmax}(z)\
 
 register(LossDefinition(
     name="categorical_cross_entropy",
+    steps=_cce_steps,
     fast=fast.CATEGORICAL_CROSS_ENTROPY,
     aliases=("cce", "cross_entropy", "categorical_crossentropy"),
     task="multiclass",
@@ -83,6 +138,7 @@ register(LossDefinition(
 
 register(LossDefinition(
     name="sparse_categorical_cross_entropy",
+    steps=_cce_steps,
     fast=fast.SPARSE_CATEGORICAL_CROSS_ENTROPY,
     aliases=("sparse_cce", "sparse_categorical_crossentropy", "nll"),
     task="multiclass",
@@ -144,6 +200,7 @@ def categorical_focal_grad(
 
 register(LossDefinition(
     name="categorical_focal",
+    steps=_cat_focal_steps,
     aliases=("categorical_focal_loss", "softmax_focal"),
     task="multiclass",
     kind="rows",
@@ -205,6 +262,7 @@ def categorical_hinge_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 register(LossDefinition(
     name="categorical_hinge",
+    steps=_margin_steps,
     aliases=("crammer_singer",),
     task="multiclass",
     kind="rows",
@@ -243,6 +301,7 @@ def multi_margin_grad(xp: Namespace, pred: Array, target: Array, margin: float, 
 
 register(LossDefinition(
     name="multi_margin",
+    steps=_margin_steps,
     aliases=("multi_class_hinge", "weston_watkins"),
     task="multiclass",
     kind="rows",

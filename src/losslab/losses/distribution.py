@@ -7,11 +7,33 @@ its two rows. Rows that do not sum to 1 are used as given, with a warning.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
 
 from ._arrays import Array, Namespace
-from .fast import rows as fast
-from ._core import LossDefinition, Param, number, register
+from ._core import Columns, LossDefinition, Param, number, register
 from .binary import PROBABILITY_EPS
+from .fast import rows as fast
+
+
+# ------------------------------------------------------------------------------------- explanation steps
+# Named columns on the user's own numbers (NumPy float64, (N, C) rows); the names are the [ui] keys of explain/texts.
+def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))
+
+
+def _kl_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    pc = np.clip(p, params["eps"], 1.0)
+    return {}, {"target": t, "pred": p, "kl_term": _xlogy(t, t) - _xlogy(t, pc)}
+
+
+def _js_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    m = 0.5 * (p + t)
+    term = 0.5 * (_xlogy(t, t) - _xlogy(t, m) + _xlogy(p, p) - _xlogy(p, m))
+    return {}, {"target": t, "pred": p, "js_term": term}
 
 
 def xlogy(xp: Namespace, x: Array, y: Array) -> Array:
@@ -32,6 +54,7 @@ def kl_grad(xp: Namespace, pred: Array, target: Array, eps: float) -> Array:
 
 register(LossDefinition(
     name="kl_divergence",
+    steps=_kl_steps,
     fast=fast.KL_DIVERGENCE,
     aliases=("kld", "kl", "kullback_leibler_divergence"),
     task="distribution",
@@ -78,6 +101,7 @@ def js_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 register(LossDefinition(
     name="js_divergence",
+    steps=_js_steps,
     aliases=("jsd", "jensen_shannon_divergence"),
     task="distribution",
     kind="rows",

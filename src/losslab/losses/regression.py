@@ -8,12 +8,57 @@ mean over an example's elements (Keras convention), the sum for ``sse``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
 
 from ._arrays import Array, Namespace
+from ._core import Columns, LossDefinition, Param, boolean, number, register
 from .fast import regression as fast
-from ._core import LossDefinition, Param, boolean, number, register
 
 _LOG2 = math.log(2.0)
+
+
+# ------------------------------------------------------------------------------------- explanation steps
+# Named columns on the user's own numbers (NumPy float64, laid out (N, K) or (N, C)); the names are the [ui]
+# keys of explain/texts, so every renderer can translate them. The loss itself always comes from the value.
+def _squared_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    e = p - t
+    return {"pred": p, "target": t, "error": e, "squared_error": e * e}, {}
+
+
+def _absolute_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    e = p - t
+    return {"pred": p, "target": t, "error": e, "abs_error": np.abs(e)}, {}
+
+
+def _huber_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    e = p - t
+    threshold = params.get("delta", params.get("beta"))
+    quadratic = np.abs(e) <= threshold if "delta" in params else np.abs(e) < threshold
+    branch = np.where(quadratic, "quadratic", "linear")
+    return {"pred": p, "target": t, "error": e, "abs_error": np.abs(e), "branch": branch}, {}
+
+
+def _error_only_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    return {"pred": p, "target": t, "error": p - t}, {}
+
+
+def _msle_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    lp, lt = np.log1p(p), np.log1p(t)
+    return {"pred": p, "target": t, "log1p_pred": lp, "log1p_target": lt, "log_diff": lp - lt}, {}
+
+
+def _mape_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    e = p - t
+    return {"pred": p, "target": t, "error": e, "abs_error": np.abs(e)}, {}
+
+
+def _poisson_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    rate = np.exp(p) if params["log_input"] else p
+    return {"pred": p, "target": t, "rate": rate}, {}
+
 
 
 # ------------------------------------------------------------------------------------------------ squared error
@@ -29,6 +74,7 @@ def squared_error_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 register(LossDefinition(
     name="mse",
+    steps=_squared_steps,
     fast=fast.MSE,
     aliases=("mean_squared_error", "l2"),
     task="regression",
@@ -46,6 +92,7 @@ register(LossDefinition(
 
 register(LossDefinition(
     name="sse",
+    steps=_squared_steps,
     fast=fast.SSE,
     aliases=("sum_squared_error",),
     task="regression",
@@ -70,6 +117,7 @@ def _rmse_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 register(LossDefinition(
     name="rmse",
+    steps=_squared_steps,
     fast=fast.RMSE,
     aliases=("root_mean_squared_error",),
     task="regression",
@@ -100,6 +148,7 @@ def absolute_error_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 register(LossDefinition(
     name="mae",
+    steps=_absolute_steps,
     fast=fast.MAE,
     aliases=("mean_absolute_error", "l1"),
     task="regression",
@@ -128,6 +177,7 @@ def huber_grad(xp: Namespace, pred: Array, target: Array, delta: float) -> Array
 
 register(LossDefinition(
     name="huber",
+    steps=_huber_steps,
     fast=fast.HUBER,
     task="regression",
     kind="elementwise",
@@ -162,6 +212,7 @@ def smooth_l1_grad(xp: Namespace, pred: Array, target: Array, beta: float) -> Ar
 
 register(LossDefinition(
     name="smooth_l1",
+    steps=_huber_steps,
     fast=fast.SMOOTH_L1,
     task="regression",
     kind="elementwise",
@@ -199,6 +250,7 @@ def log_cosh_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 register(LossDefinition(
     name="log_cosh",
+    steps=_error_only_steps,
     fast=fast.LOG_COSH,
     aliases=("logcosh",),
     task="regression",
@@ -229,6 +281,7 @@ def pinball_grad(xp: Namespace, pred: Array, target: Array, q: float) -> Array:
 
 register(LossDefinition(
     name="quantile",
+    steps=_error_only_steps,
     fast=fast.QUANTILE,
     aliases=("pinball",),
     task="regression",
@@ -258,6 +311,7 @@ def msle_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 register(LossDefinition(
     name="msle",
+    steps=_msle_steps,
     aliases=("mean_squared_logarithmic_error",),
     task="regression",
     kind="elementwise",
@@ -286,6 +340,7 @@ def mape_grad(xp: Namespace, pred: Array, target: Array, eps: float) -> Array:
 
 register(LossDefinition(
     name="mape",
+    steps=_mape_steps,
     aliases=("mean_absolute_percentage_error",),
     task="regression",
     kind="elementwise",
@@ -318,6 +373,7 @@ def poisson_grad(xp: Namespace, pred: Array, target: Array, log_input: bool, eps
 
 register(LossDefinition(
     name="poisson",
+    steps=_poisson_steps,
     fast=fast.POISSON,
     aliases=("poisson_nll",),
     task="regression",
