@@ -359,6 +359,34 @@ CASES: list[Case] = [
     Case("js_divergence", "js_divergence", rows_prob_soft, rows_prob_ints, perfect=rows_same),
 ]
 
+# A built-in loss with no hand-written case above gets cases from its metadata (kind and domains), one more per
+# parameter that has a slider (set inside the slider's range), so a new loss is tested like the rest without
+# touching this file. A loss whose domains have no recipe here needs a hand-written Case.
+_RECIPES: dict[tuple[str, str, str], tuple[Maker, Maker, Maker | None]] = {
+    ("elementwise", "real", "real"): (real, real_ints, real_perfect),
+    ("elementwise", "nonnegative", "nonnegative"): (nonneg, nonneg_ints, nonneg_perfect),
+}
+
+
+def _from_metadata(hand_written: set[str]) -> list[Case]:
+    from losslab.losses import definitions
+
+    cases = []
+    for d in definitions():
+        if not d.builtin or d.name in hand_written:
+            continue
+        defaults = {p.name: p.default for p in d.params}
+        make, ints, perfect = _RECIPES[(d.kind, d.pred_domain(defaults), d.target_domain(defaults))]
+        cases.append(Case(d.name, d.name, make, ints, perfect=perfect))
+        for p in d.params:
+            if p.slider is not None:
+                low, high, _ = p.slider
+                value = p.convert(low + 0.37 * (high - low))
+                cases.append(Case(f"{d.name}-{p.name}{value:g}", d.name, make, ints, {p.name: value}, perfect=perfect))
+    return cases
+
+
+CASES += _from_metadata({c.name for c in CASES})
 CASE_IDS = [c.id for c in CASES]
 ELEMENTWISE = [c for c in CASES if c.elementwise]
 PERFECT = [c for c in CASES if c.perfect is not None]

@@ -288,6 +288,26 @@ CONFIGS: list[Config] = [
     Config("js_divergence/target-zeros", "js_divergence", {}, distributions(6, 4, target_zeros=True)),
 ]
 
+
+def _configs_from_metadata() -> list[Config]:
+    """Built-in losses with no configuration above, from their metadata: errors away from every kink, and each
+    parameter with a slider set inside its range (see tests/losses/_cases.py for the same rule)."""
+    configured = {losslab.get(cfg.loss).name for cfg in CONFIGS}
+    out = []
+    for d in losslab.losses.definitions():
+        if not d.builtin or d.name in configured or d.kind != "elementwise":
+            continue
+        out.append(Config(f"{d.name}/2d", d.name, {}, errors((6, 3))))
+        for p in d.params:
+            if p.slider is not None:
+                value = p.convert(p.slider[0] + 0.37 * (p.slider[1] - p.slider[0]))
+                kinks = (0.0, value) if p.kink else (0.0,)
+                out.append(Config(f"{d.name}/{p.name}{value:g}/1d", d.name, {p.name: value}, errors((10,), kinks)))
+    return out
+
+
+CONFIGS += _configs_from_metadata()
+
 CASES = [
     pytest.param(cfg, reduction, id=f"{cfg.id}/{reduction}")
     for cfg in CONFIGS

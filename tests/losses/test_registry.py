@@ -38,7 +38,7 @@ def test_catalog_lists_every_builtin_loss() -> None:
     names = [e["name"] for e in entries]
     assert len(names) == len(set(names))
     assert set(names) >= EXPECTED_BUILTINS
-    assert set(builtin_names()) == EXPECTED_BUILTINS
+    assert set(builtin_names()) >= EXPECTED_BUILTINS  # losses are added without editing this list
     json.dumps(entries)  # plain data, JSON-ready
 
 
