@@ -196,6 +196,38 @@ register(LossDefinition(
 ))
 
 
+def pseudo_huber_value(xp: Namespace, pred: Array, target: Array, delta: float) -> Array:
+    r"""delta^2 (sqrt(1 + (e/delta)^2) - 1), written a (a / (1 + sqrt(1 + a^2))) with a = |e|/delta: no
+    cancellation for small errors, no overflow of a^2 for huge ones."""
+    a = xp.abs(pred - target) * (1.0 / delta)
+    return (delta * delta) * a * (a / (1.0 + xp.hypot(xp.ones_like(a), a)))
+
+
+def pseudo_huber_grad(xp: Namespace, pred: Array, target: Array, delta: float) -> Array:
+    e = pred - target
+    return e / xp.hypot(xp.ones_like(e), e * (1.0 / delta))
+
+
+register(LossDefinition(
+    name="pseudo_huber",
+    steps=_error_only_steps,
+    task="regression",
+    kind="elementwise",
+    params=(Param("delta", 1.0, "the error scale (in units of the target) where the loss turns from quadratic to "
+                  "linear", constraint=number(low=0.0, low_open=True), units="target", slider=(0.1, 3.0, 0.05)),),
+    value=pseudo_huber_value,
+    grad=pseudo_huber_grad,
+    latex=r"\ell(e) = \delta^2\left(\sqrt{1 + (e/\delta)^2} - 1\right),\quad e = p - t",
+    plain="l(e) = delta^2 (sqrt(1 + (e/delta)^2) - 1); e = p - t",
+    summary="Pseudo-Huber loss: a Huber loss that is smooth everywhere, quadratic near zero and linear far away.",
+    equivalents={"pytorch": "-", "keras": "-", "sklearn": "-", "optax": "-",
+                 "scipy": "scipy.special.pseudo_huber(delta, e)"},
+    reference="Charbonnier et al., Two deterministic half-quadratic regularization algorithms (1994); "
+              "Hartley & Zisserman, Multiple View Geometry (2003), A6.8.",
+    builtin=True,
+))
+
+
 def smooth_l1_value(xp: Namespace, pred: Array, target: Array, beta: float) -> Array:
     a = xp.abs(pred - target)
     if beta == 0.0:
