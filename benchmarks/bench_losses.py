@@ -51,7 +51,7 @@ except ImportError:  # pragma: no cover - the benchmark still runs, without the 
     tF = None  # type: ignore[assignment]
 
 import losslab  # noqa: E402
-from losslab.losses import _fast  # noqa: E402
+from losslab.losses.fast import _blocks as _fast  # noqa: E402
 
 ARITHMETIC = ("mse", "sse", "mae", "huber", "smooth_l1", "quantile", "hinge", "squared_hinge")
 EXPLOG = ("bce_logits", "bce_probs", "log_cosh", "poisson", "binary_focal", "kl_divergence")
@@ -240,7 +240,7 @@ def torch_times(fn: Callable[[Any, Any], Any] | None, p: np.ndarray, t: Any) -> 
 def measure(loss: Any, p: np.ndarray, t: np.ndarray, floor_inputs: list[np.ndarray], so: Any,
             torch_fn: Callable[[Any, Any], Any] | None, torch_t: Any = None) -> dict[str, Any]:
     buf = np.empty_like(p)
-    assert _fast.FAST[loss.name](loss, p, t, loss.definition.default_reduction, None, True, True, None) \
+    assert loss.definition.fast(loss, p, t, loss.definition.default_reduction, None, True, True, None) \
         is not NotImplemented, f"{loss.name}: the fast path declined the benchmark input"
     f, f_kind, f_np = floor_read(floor_inputs, so)
     fw = floor_write(floor_inputs, p)
@@ -283,6 +283,27 @@ def import_time() -> float:
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         times.append(float(res.stdout.strip()))
     return statistics.median(times)
+
+
+FIRST_CALL = """
+import time, numpy as np
+t0 = time.perf_counter(); import losslab; t1 = time.perf_counter()
+rng = np.random.default_rng(0); p = rng.standard_normal({n}); t = rng.standard_normal({n})
+loss = losslab.get({name!r})
+a = time.perf_counter(); loss.value_and_grad(p, t); b = time.perf_counter()
+warm = min(__import__("timeit").repeat(lambda: loss.value_and_grad(p, t), number=1, repeat=5))
+print(b - a, warm)
+"""
+
+
+def first_call(name: str, n: int) -> dict[str, Any]:
+    """The first value_and_grad in a fresh interpreter with empty HOME and XDG_CACHE_HOME, against the warm call."""
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "HOME": home, "XDG_CACHE_HOME": os.path.join(home, "cache")}
+        res = subprocess.run([sys.executable, "-c", FIRST_CALL.format(n=n, name=name)], capture_output=True,
+                             text=True, check=True, env=env)
+    first, warm = (float(x) for x in res.stdout.split())
+    return {"loss": name, "n": n, "first_ms": first * 1e3, "warm_ms": warm * 1e3, "first/warm": first / warm}
 
 
 def run(quick: bool) -> dict[str, Any]:
@@ -331,7 +352,8 @@ def run(quick: bool) -> dict[str, Any]:
                     memory.append({"loss": f"{label} {n}x{c}", "dtype": row["dtype"],
                                    **peak_memory(loss, z, t)})
                 del z, t
-    return {"rows": results, "memory": memory, "import_s": import_time(), "clock": CLOCK.__name__, "floor_F": (
+    cold = [first_call(name, n) for name in ("mse", "huber", "binary_cross_entropy") for n in (10**5, 10**7)]
+    return {"rows": results, "memory": memory, "cold": cold, "import_s": import_time(), "clock": CLOCK.__name__, "floor_F": (
         "faster of np.add.reduce and a compiled C sum" if so is not None else "np.add.reduce (no C compiler)"),
         "numpy": np.__version__, "torch": torch.__version__ if torch is not None else None, "quick": quick}
 
@@ -392,6 +414,8 @@ def summary(report: dict[str, Any]) -> list[str]:
         check("extra memory <= 5% of one input at N = 1e7",
               [(f"{m['loss']} {m['dtype']} {what}", m[what] * 100, 5.0) for m in report["memory"]
                for what in ("value", "vg", "vg_out")])
+    check("first call in a fresh process, empty caches <= 1.5 x the warm call",
+          [(f"{c['loss']} N={c['n']:.0e}", c["first/warm"], 1.5) for c in report.get("cold", [])])
     check("import losslab < 0.3 s", [("import", report["import_s"], 0.3)])
     return lines
 
