@@ -23,6 +23,7 @@ from .._jsonable import jsonable
 from ..errors import LossInputError
 from ..explain import texts as T
 from ..losses import TASKS, catalog, definition
+from ..losses._spec import split_specs
 from ._inputs import UsageError, detect_lang, make_loss, parse_values
 
 app = typer.Typer(
@@ -227,7 +228,8 @@ def score(
     files: Annotated[list[str], typer.Argument(help="CSV or Parquet files, directories of them, or globs.")],
     pred: Annotated[str, typer.Option("--pred", help="Prediction column(s); several for class probabilities.")],
     target: Annotated[str, typer.Option("--target", help="Target column(s).")],
-    loss: Annotated[str, typer.Option("--loss", "-l", help="Losses to compute, comma-separated.")] = "mse,mae",
+    loss: Annotated[str, typer.Option("--loss", "-l", help="Losses to compute, comma-separated, e.g. "
+                                      "mse,huber(delta=2).")] = "mse,mae",
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="LOSS.NAME=VALUE, e.g. huber.delta=2.")]
     = None,
     by: Annotated[str | None, typer.Option("--by", help="Also score each group of this column.")] = None,
@@ -244,7 +246,7 @@ def score(
     from ._score import score as run_score
 
     lang = T.normalize_lang(detect_lang(lang))
-    losses = [make_loss(n.strip(), param or [], qualified=True) for n in loss.split(",") if n.strip()]
+    losses = [make_loss(n, param or [], qualified=True) for n in split_specs(loss)]
     if not losses:
         raise UsageError("--loss names no loss")
     paths = expand_paths(files)

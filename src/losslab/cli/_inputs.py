@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import LossInputError
 from ..losses import Loss, LossDefinition, definition
+from ..losses._spec import parse_spec
 
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 
@@ -90,34 +91,15 @@ def parse_values(text: str, argument: str) -> np.ndarray:
 
 
 def _convert(d: LossDefinition, name: str, raw: str) -> Any:
+    """The value of ``--param name=raw``, read by the parameter's own constraint (as in a loss spec)."""
     try:
         p = d.param(name)
     except KeyError:
         return raw  # Loss(...) reports the unknown name with suggestions
-    value = raw.strip()
-    kind = p.type
-    if value.lower() in {"none", "null"}:
-        return None
-    if kind == "bool":
-        if value.lower() in {"true", "1", "yes", "on"}:
-            return True
-        if value.lower() in {"false", "0", "no", "off"}:
-            return False
-        raise LossInputError(d.name, name, "true or false", repr(raw))
-    if kind == "int":
-        try:
-            return int(value)
-        except ValueError:
-            raise LossInputError(d.name, name, "an integer", repr(raw)) from None
-    if kind == "weights" or (kind == "float_or_none" and "," in value):
-        try:
-            return [float(x) for x in value.split(",")]
-        except ValueError:
-            raise LossInputError(d.name, name, "numbers separated by commas", repr(raw)) from None
     try:
-        return float(value)
-    except ValueError:
-        raise LossInputError(d.name, name, "a number", repr(raw)) from None
+        return p.parse(raw.strip().strip("[]"))
+    except ValueError as exc:
+        raise LossInputError(d.name, name, str(exc), repr(raw), f"{name}: {p.doc} (default {p.default!r})") from None
 
 
 def parse_params(name: str, assignments: list[str], *, qualified: bool = False) -> dict[str, Any]:
@@ -139,8 +121,8 @@ def parse_params(name: str, assignments: list[str], *, qualified: bool = False) 
     return params
 
 
-def make_loss(name: str, assignments: list[str], *, qualified: bool = False) -> Loss:
-    from ..losses import get
-
-    canonical = definition(name).name
-    return get(canonical, **parse_params(canonical, assignments, qualified=qualified))
+def make_loss(spec: str, assignments: list[str], *, qualified: bool = False) -> Loss:
+    """A loss from its spec (``huber`` or ``huber(delta=2)``) plus ``--param`` assignments, which win."""
+    base = parse_spec(spec)
+    extra = parse_params(base.name, assignments, qualified=qualified)
+    return base.with_params(**extra) if extra else base

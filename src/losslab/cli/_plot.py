@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..explain import texts as T
-from ..losses import Loss, definition, get
-from ._inputs import UsageError, detect_lang, parse_params, parse_values
+from ..losses import Loss, definition
+from ..losses._spec import split_specs
+from ._inputs import UsageError, detect_lang, make_loss, parse_params, parse_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from types import ModuleType
@@ -51,16 +52,14 @@ def _figures() -> ModuleType:
 
 
 def _losses(specs: Sequence[str], assignments: list[str]) -> list[Loss]:
-    """``mse``, ``huber`` with ``--param huber.delta=2``, or ``huber:delta=2,...`` inline."""
+    """``mse``, ``huber(delta=2)``, ``huber`` with ``--param huber.delta=2``, or the older ``huber:delta=2``."""
     result = []
     for spec in specs:
-        for item in [s for s in spec.split(",") if s.strip()] if ":" not in spec else [spec]:
-            name, _, inline = item.partition(":")
-            canonical = definition(name.strip()).name
-            params = parse_params(canonical, assignments, qualified=True)
-            if inline:
-                params.update(parse_params(canonical, [a for a in inline.split(",") if a.strip()]))
-            result.append(get(canonical, **params))
+        for item in split_specs(spec) if ":" not in spec else [spec]:
+            name, colon, inline = item.partition(":")
+            if colon:  # the older inline form, huber:delta=2,beta=1
+                item = f"{name.strip()}({inline})"
+            result.append(make_loss(item, assignments, qualified=True))
     return result
 
 

@@ -24,12 +24,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..losses._spec import split_specs
 from ..training import Comparison, Run, TrainingError, load_dataset
 from ..training import compare as run_compare
 from ..training import fit as run_fit
 from ..training import texts as TT
 from ._app import _err, _out, _print_json, friendly
-from ._inputs import UsageError, detect_lang, parse_params
+from ._inputs import UsageError, detect_lang, make_loss
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,40 +113,18 @@ def _hidden(text: str | None, model: str) -> tuple[int, ...] | None:
 
 def split_losses(text: str) -> list[str]:
     """``"mse, huber(delta=2), bce(pos_weight=9,label_smoothing=0.1)"`` -> one item per loss (commas inside
-    parentheses stay)."""
-    items, depth, current = [], 0, ""
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth < 0:
-                raise UsageError(f"--losses: unbalanced parentheses in {text!r}")
-        if ch == "," and depth == 0:
-            items.append(current.strip())
-            current = ""
-        else:
-            current += ch
-    if depth != 0:
+    parentheses stay); the loss-spec syntax of every command (``losses._spec``)."""
+    if text.count("(") != text.count(")"):
         raise UsageError(f"--losses: unbalanced parentheses in {text!r}")
-    items.append(current.strip())
-    return [i for i in items if i]
+    return split_specs(text)
 
 
 def _loss_spec(item: str, qualified: list[str]) -> tuple[str, str, dict[str, Any]]:
     """One --losses item -> (label, canonical name, params): inline ``name(k=v,...)`` plus ``--param name.k=v``."""
-    from ..losses import definition
-
-    match = re.fullmatch(r"\s*([A-Za-z0-9_\-]+)\s*(?:\((.*)\))?\s*", item)
-    if match is None:
-        raise UsageError(f"--losses: {item!r} is not a loss (write a name, or name(param=value, ...))")
-    name, inline = match.group(1), match.group(2)
-    canonical = definition(name).name
-    assignments = [a.strip() for a in (inline or "").split(",") if a.strip()]
-    params = parse_params(canonical, qualified, qualified=True)
-    params.update(parse_params(canonical, assignments))
-    label = item.strip() if inline else name
-    return label, canonical, params
+    loss = make_loss(item, qualified, qualified=True)
+    params = {p.name: loss.params[p.name] for p in loss.definition.params if loss.params[p.name] != p.default}
+    label = item.strip()
+    return label, loss.name, params
 
 
 def _load(data: str, target: str | None, data_param: list[str] | None, seed: int, val_split: float,
@@ -359,10 +338,10 @@ def train(
     loss_name = None
     params: dict[str, Any] = {}
     if loss is not None:
-        from ..losses import definition
-
-        loss_name = definition(loss).name
-        params = parse_params(loss_name, param or [])
+        chosen = make_loss(loss, param or [])
+        loss_name = chosen.name
+        params = {p.name: chosen.params[p.name] for p in chosen.definition.params
+                  if chosen.params[p.name] != p.default}
     elif param:
         raise UsageError("--param sets a parameter of --loss; name the loss too")
     stop = threading.Event()

@@ -336,7 +336,9 @@ class Loss:
                     "one of its parameters: " + ", ".join(known) if known else "no parameters (it has none)"
                 )
                 close = difflib.get_close_matches(name, list(known), n=1)
-                hint = f"did you mean {close[0]!r}?" if close else None
+                hint = f"did you mean {close[0]!r}?" if close else (
+                    f"`losslab show {definition.name}` describes its parameters" if known
+                    else "this loss takes no parameters")
                 if name in {"reduction", "sample_weight", "nan_policy"}:
                     hint = f"{name!r} belongs to the call: loss(pred, target, {name}=...)"
                 raise LossInputError(definition.name, name, expected, f"an unknown parameter {name!r}", hint)

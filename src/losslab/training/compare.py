@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..losses import Loss, get
+from ..losses._spec import format_spec
 from ._common import TrainingError, jsonable
 from .data import Dataset, load_dataset
 from .trainer import History, Run, fit
@@ -152,15 +153,7 @@ def _label(spec: LossSpec) -> tuple[str, str | Loss, dict[str, Any]]:
 
 
 def _with_params(name: str, params: Mapping[str, Any]) -> str:
-    if not params:
-        return name
-    return f"{name}({', '.join(f'{k}={_short(v)}' for k, v in params.items())})"
-
-
-def _short(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+    return format_spec(name, dict(params))  # the loss-spec syntax of every command: huber(delta=2)
 
 
 def compare(data: Dataset | str, losses: Sequence[LossSpec], **fit_params: Any) -> Comparison:
