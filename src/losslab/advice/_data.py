@@ -7,7 +7,6 @@ loss; it only makes the data uniform and remembers what it changed, so the analy
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -17,12 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from .._tables import TABLE_SUFFIXES as _TABLE_SUFFIXES
+from .._tables import TableError, read_table
 from ..errors import LossInputError
 
 __all__ = ["Table", "read_input"]
 
 _WHERE = "recommend"
-_TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 _MAX_LEVELS = 30  # a text feature with more distinct values than this is left out (not one-hot encoded)
 
 
@@ -104,45 +104,15 @@ def _missing(col: np.ndarray) -> np.ndarray:
 def _read_file(path: Path) -> dict[str, np.ndarray]:
     if not path.exists():
         raise _error("data", "an existing CSV or Parquet file", f"no such file {str(path)!r}")
-    suffix = path.suffix.lower()
-    if suffix not in _TABLE_SUFFIXES:
+    if path.suffix.lower() not in _TABLE_SUFFIXES:
         raise _error("data", "a .csv, .tsv or .parquet file", repr(path.name))
     try:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-        import pyarrow.parquet as pq
-    except ImportError:
-        if suffix in {".parquet", ".pq"}:
-            raise _error("data", "pyarrow to read Parquet", "no pyarrow installed",
-                         "pip install 'losslab[data]'") from None
-        return _read_csv_plain(path, "\t" if suffix == ".tsv" else ",")
-    try:
-        if suffix in {".csv", ".tsv"}:
-            parse = pacsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
-            table = pacsv.read_csv(path, parse_options=parse)
-        else:
-            table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise _error("data", f"a readable {suffix[1:].upper()} file", f"{path.name} ({first})") from None
-    columns: dict[str, np.ndarray] = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        kind = column.type
-        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-            columns[name] = np.asarray(column.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-        else:
-            columns[name] = _column(np.array(column.to_pylist(), dtype=object))
-    return columns
-
-
-def _read_csv_plain(path: Path, delimiter: str) -> dict[str, np.ndarray]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle, delimiter=delimiter))
-    if not rows:
-        raise _error("data", "a CSV file with a header row", f"the empty file {path.name}")
-    header, body = rows[0], rows[1:]
-    return {name: _column(np.array([r[j] if j < len(r) else "" for r in body], dtype=object))
-            for j, name in enumerate(header)}
+        columns = read_table(path)  # the one table reader (losslab._tables)
+    except (TableError, OSError) as exc:
+        raise _error("data", f"a readable {path.suffix[1:].upper()} file", str(exc),
+                     "pip install 'losslab[data]'" if "pyarrow" in str(exc)
+                     else "save it as UTF-8 CSV with one header row, or as Parquet") from None
+    return {name: col if col.dtype != object else _column(col) for name, col in columns.items()}
 
 
 # -------------------------------------------------------------------------------------------------------- tables

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import importlib.util
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .._tables import TableError, read_table
 from ._common import DATA_TASKS, DataTask, TrainingError, jsonable, suggest
 
 __all__ = [
@@ -437,34 +437,16 @@ _SKLEARN_TARGETS = {"iris": "species", "wine": "cultivar", "breast_cancer": "dia
                     "diabetes": "progression"}
 
 
-def _sklearn_data_dir() -> Path:
-    spec = importlib.util.find_spec("sklearn")  # finds the package without importing it (importing takes seconds)
-    if spec is None or not spec.submodule_search_locations:
-        raise TrainingError("the real data sets (iris, wine, breast_cancer, digits, diabetes) are read from the "
-                            "files bundled with scikit-learn: pip install scikit-learn")
-    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
+_DATA_DIR = Path(__file__).parent / "datasets"  # shipped with losslab (see datasets/CREDITS.md)
 
 
 def _load_sklearn(name: str) -> tuple[DataTask, np.ndarray, np.ndarray, list[str] | None]:
-    """(task, X, y, class names) read straight from scikit-learn's bundled files, else through its loaders."""
-    try:
-        return _read_sklearn_files(name)
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        from sklearn import datasets as skd
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise TrainingError(f"the data set {name!r} ships with scikit-learn: pip install scikit-learn") from None
-    bunch = getattr(skd, f"load_{name}")() if name != "diabetes" else skd.load_diabetes(scaled=False)
-    if name == "diabetes":
-        return "regression", np.asarray(bunch.data, float), np.asarray(bunch.target, float), None
-    names = [str(n) for n in bunch.target_names]
-    task: DataTask = "binary" if len(names) == 2 else "multiclass"
-    return task, np.asarray(bunch.data, float), np.asarray(bunch.target, np.int64), names
+    """(task, X, y, class names) of a classic data set, read from the files losslab ships (scikit-learn's layout)."""
+    return _read_sklearn_files(name)
 
 
 def _read_sklearn_files(name: str) -> tuple[DataTask, np.ndarray, np.ndarray, list[str] | None]:
-    folder = _sklearn_data_dir()
+    folder = _DATA_DIR
     if name == "diabetes":
         with gzip.open(folder / "diabetes_data_raw.csv.gz", "rt") as f:
             X = np.loadtxt(f)
@@ -708,47 +690,11 @@ def _resolve(name: str) -> str:
 
 # ----------------------------------------------------------------------------------------------------- user files
 def _read_columns(path: Path) -> dict[str, np.ndarray]:
-    """Every column of a CSV or Parquet file as a NumPy array (numbers as float with NaN for missing, else object)."""
-    suffix = path.suffix.lower()
+    """Every column of a CSV or Parquet file (the one table reader, ``losslab._tables``)."""
     try:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-        import pyarrow.parquet as pq
-    except ImportError:
-        if suffix != ".csv":
-            raise TrainingError(f"{path}: reading Parquet needs pyarrow (pip install pyarrow)") from None
-        return _read_csv_plain(path)
-    try:
-        table = pacsv.read_csv(path) if suffix == ".csv" else pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise TrainingError(f"{path}: cannot be read as {suffix[1:].upper()} ({str(exc).splitlines()[0]})") from None
-    columns: dict[str, np.ndarray] = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        kind = column.type
-        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-            columns[name] = np.asarray(column.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-        elif pa.types.is_boolean(kind):
-            values = column.to_pylist()
-            columns[name] = np.array([None if v is None else bool(v) for v in values], dtype=object)
-        else:
-            columns[name] = np.array([None if v is None else str(v) for v in column.to_pylist()], dtype=object)
-    return columns
-
-
-def _read_csv_plain(path: Path) -> dict[str, np.ndarray]:
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    if not rows:
-        raise TrainingError(f"{path}: the file is empty")
-    header, body = rows[0], rows[1:]
-    columns: dict[str, np.ndarray] = {}
-    for j, name in enumerate(header):
-        raw = [r[j].strip() if j < len(r) else "" for r in body]
-        try:
-            columns[name] = np.array([float(v) if v else math.nan for v in raw], dtype=np.float64)
-        except ValueError:
-            columns[name] = np.array([v if v else None for v in raw], dtype=object)
-    return columns
+        return read_table(path)
+    except (TableError, OSError) as exc:
+        raise TrainingError(f"{path}: {exc}") from None
 
 
 def _missing(values: np.ndarray) -> np.ndarray:

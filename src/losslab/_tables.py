@@ -1,0 +1,81 @@
+"""One table reader: CSV, TSV and Parquet files (or CSV text) as columns of NumPy arrays.
+
+Numbers come back as float64 with NaN where a value is missing; every other column as an object array of Python
+values (``str``, ``bool``) with ``None`` where missing. Each caller turns :class:`TableError` into its own error
+(a training error, an advice error, an HTTP 400), so the words about the file are written once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["TABLE_SUFFIXES", "TableError", "read_csv_text", "read_table"]
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+
+
+class TableError(ValueError):
+    """A file that cannot be read as a table; ``str(err)`` says why in one line."""
+
+
+def read_table(path: Path) -> dict[str, np.ndarray]:
+    """The columns of a .csv, .tsv or .parquet file (pyarrow when installed; CSV also without it)."""
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise TableError(f"{path.name}: not a .csv, .tsv or .parquet file")
+    delimiter = "\t" if suffix == ".tsv" else ","
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+    except ImportError:
+        if suffix in (".parquet", ".pq"):
+            raise TableError(f"{path.name}: reading Parquet needs pyarrow (pip install 'losslab[data]')") from None
+        with open(path, newline="", encoding="utf-8") as handle:
+            return _from_rows(list(csv.reader(handle, delimiter=delimiter)), path.name)
+    try:
+        if suffix in (".parquet", ".pq"):
+            table = pq.read_table(path)
+        else:
+            table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=delimiter))
+    except (pa.ArrowInvalid, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TableError(f"{path.name} cannot be read as {suffix[1:].upper()} ({first})") from None
+    columns: dict[str, np.ndarray] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+            columns[name] = np.asarray(column.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+        elif pa.types.is_boolean(kind):
+            columns[name] = np.array([None if v is None else bool(v) for v in column.to_pylist()], dtype=object)
+        else:
+            columns[name] = np.array([None if v is None else str(v) for v in column.to_pylist()], dtype=object)
+    return columns
+
+
+def read_csv_text(text: str, delimiter: str = ",", source: str = "the text") -> dict[str, np.ndarray]:
+    """The columns of CSV text (a strict parse: a stray quote is an error, not a guess)."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise TableError(f"{source} is not valid CSV ({exc})") from None
+    return _from_rows(rows, source)
+
+
+def _from_rows(rows: list[list[str]], source: str) -> dict[str, np.ndarray]:
+    if not rows:
+        raise TableError(f"{source} is empty (a header row is needed)")
+    header, body = rows[0], rows[1:]
+    columns: dict[str, np.ndarray] = {}
+    for j, name in enumerate(header):
+        raw = [r[j].strip() if j < len(r) else "" for r in body]
+        try:
+            columns[name] = np.array([float(v) if v else math.nan for v in raw], dtype=np.float64)
+        except ValueError:
+            columns[name] = np.array([v if v else None for v in raw], dtype=object)
+    return columns
