@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._version import __version__
 from .errors import LossInputError, LossInputWarning
 from .losses import Loss, LossDefinition, catalog, get, unregister
 from .losses import user_loss as register
 
-__version__ = "0.1.0"
 
 def recommend(data: Any, target: Any = None, **hints: Any) -> Any:
     """A ranked loss recommendation for your data, with the reasons (and, with ``evidence=True``, the evidence).

@@ -1,4 +1,15 @@
-"""Plain JSON data from NumPy values: one conversion for the CLI's --json, the lab's responses and the trainer."""
+"""Plain JSON data from NumPy values: the package's one conversion, with one NaN policy.
+
+Everything losslab hands out as JSON-ready data goes through :func:`jsonable`: the CLI's ``--json``, the lab's
+responses, the trainer's histories, the explanations' ``to_dict()``, the advice's ``to_dict()`` and the rows of
+every figure's datasets. The policy:
+
+- NumPy scalars and arrays become Python numbers, booleans and (nested) lists; mappings get string keys;
+  tuples and other sequences become lists;
+- **NaN, +inf and -inf become None** (``null``): JSON has neither, and ``JSON.parse`` in a browser refuses them.
+  Where a value being non-finite means something (a diverged run), a separate field says so;
+- anything else raises TypeError, so that a new kind of value is a loud error rather than a silent string.
+"""
 
 from __future__ import annotations
 

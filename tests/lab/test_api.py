@@ -524,3 +524,13 @@ def test_the_explorer_grid_reaches_every_slider_position():
         for target in (-3.0, 0.0, 1.35, 3.0):
             e = round((pred - target) / 0.05) * 0.05
             assert np.min(np.abs(grid - e)) < 1e-9
+
+
+def test_a_run_figure_is_the_figures_training_curves(client):
+    rid = client.post("/api/runs", json=RUN).json()["id"]
+    client.post(f"/api/runs/{rid}/control", json={"action": "step"})
+    wait_for(lambda: client.get(f"/api/runs/{rid}").json()["epoch"] == 1)
+    out = client.get(f"/api/runs/{rid}/figures/curves", params={"lang": "ja", "log": True})
+    assert out.status_code == 200
+    assert out.json()["figure"] == "curves" and out.json()["spec"]["usermeta"]["losslab"]["lang"] == "ja"
+    assert client.get(f"/api/runs/{rid}/figures/boundary").status_code == 404

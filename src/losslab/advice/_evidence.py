@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .._jsonable import jsonable
 from ._result import Recommendation
 from ._rules import Candidate
 from ._texts import Note, Term, say
@@ -431,7 +432,8 @@ def run_evidence(r: Recommendation, *, folds: int = 5, epochs: int | None = None
 
 
 def _finite(v: float | None) -> float | None:
-    return None if v is None or not math.isfinite(v) else float(v)
+    """A metric as a float, or None when missing or not finite (the JSON policy of :mod:`losslab._jsonable`)."""
+    return None if v is None else jsonable(float(v))
 
 
 def _fit_params(c: Candidate, fold: Any) -> dict[str, Any] | None:

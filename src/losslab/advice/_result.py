@@ -8,13 +8,11 @@ what ``losslab recommend`` prints. Every view takes ``lang`` to switch between E
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
+from .._jsonable import jsonable
 from ..losses import Loss
 from ._analysis import Analysis, Question
 from ._rules import Candidate, Hints
@@ -96,7 +94,7 @@ class Recommendation:
         """Plain JSON-ready data; the keys are documented in docs/advice.md and only ever added to."""
         lang = normalize_lang(lang or self.lang)
         choice = self.choice
-        return _clean({
+        return jsonable({  # NumPy numbers to Python ones, NaN/inf to None (JSON has neither)
             "schema": SCHEMA_VERSION,
             "lang": lang,
             "source": self.source,
@@ -145,19 +143,6 @@ class Recommendation:
         from rich.console import Group
 
         return Group(*_rich(self, normalize_lang(lang or self.lang)))
-
-
-def _clean(x: Any) -> Any:
-    """NumPy numbers to Python ones, NaN/inf to None (JSON has neither)."""
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 # ------------------------------------------------------------------------------------------------------- views

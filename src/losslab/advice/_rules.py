@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .._jsonable import jsonable
 from ..errors import LossInputError
 from ..losses import Loss, get
 from ._analysis import HUBER_K, MAD_SCALE, Analysis, Question
@@ -111,7 +112,7 @@ class Candidate:
 
     def to_dict(self, lang: str | None = "en") -> dict[str, Any]:
         return {
-            "loss": self.loss, "label": self.label, "params": _plain(self.params), "code": self.code(),
+            "loss": self.loss, "label": self.label, "params": jsonable(self.params), "code": self.code(),
             "reasons": [n.to_dict(lang) for n in self.reasons],
             "derived": [n.to_dict(lang) for n in self.derived],
             "pitfalls": [n.to_dict(lang) for n in self.pitfalls],
@@ -133,10 +134,6 @@ def _py(v: Any) -> str:
     if isinstance(v, float):
         return repr(float(f"{v:.6g}"))
     return repr(v)
-
-
-def _plain(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
 
 
 # ------------------------------------------------------------------------------------------------------ ranking

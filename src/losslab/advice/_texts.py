@@ -11,20 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._texts import LANGS, load_toml_texts, normalize_lang
 from ..explain import texts as _explain_texts
 
 __all__ = ["LANGS", "Note", "Term", "loss_title", "normalize_lang", "say", "table"]
 
-LANGS: tuple[str, ...] = ("en", "ja")
-
-
-def normalize_lang(lang: str | None) -> str:
-    """``"en"`` or ``"ja"`` for a language code or locale name (see :func:`losslab.explain.texts.normalize_lang`)."""
-    return _explain_texts.normalize_lang(lang)
-
 
 def _read(lang: str) -> dict[str, Any]:
-    return _explain_texts.load_texts("losslab.advice", f"{lang}.toml")
+    return load_toml_texts("losslab.advice", lang)
 
 
 def table(section: str, lang: str | None = "en") -> dict[str, str]:

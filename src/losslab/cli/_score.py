@@ -168,7 +168,7 @@ def score(
             for loss, scorer in scorers:
                 per = np.asarray(scorer(p, t, reduction="none", sample_weight=w), dtype=np.float64)
                 ws = np.asarray(scorer.example_weights(p, t, sample_weight=w), dtype=np.float64) \
-                    if (w is not None or "class_weight" in scorer.params or "ignore_index" in scorer.params) \
+                    if (w is not None or scorer.weighs_examples()) \
                     else None
                 tot = overall[loss.name]
                 tot.weighted += float(np.sum(per))

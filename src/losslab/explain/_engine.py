@@ -266,8 +266,7 @@ def explain(
     value = loss(pred, target, reduction=reduction, sample_weight=sample_weight, nan_policy=nan_policy)
     # l_i before any weighting (class weights are a parameter, so "none" would already include them)
     per_loss = get("mse") if d.finalize == "sqrt" else loss
-    if per_loss.params.get("class_weight") is not None:
-        per_loss = per_loss.with_params(class_weight=None)
+    per_loss = per_loss.without_example_weights()
     per = np.asarray(per_loss(pred, target, reduction="none", nan_policy=nan_policy), dtype=float)
     w = np.asarray(loss.example_weights(pred, target, sample_weight, nan_policy), dtype=float)
     weighted = np.where(w > 0, w * np.nan_to_num(per), 0.0)

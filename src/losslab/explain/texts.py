@@ -19,13 +19,9 @@ summary, formula and parameter docs, in the requested language, rather than fail
 from __future__ import annotations
 
 import difflib
-import functools
-import re
-import tomllib
-from importlib import resources
 from typing import Any
 
-from ..errors import LossInputError
+from .._texts import LANGS, load_toml_texts, normalize_lang
 from ..losses import definition, definitions
 
 __all__ = [
@@ -39,9 +35,6 @@ __all__ = [
     "related",
     "ui",
 ]
-
-LANGS: tuple[str, ...] = ("en", "ja")
-"""The languages with a complete set of texts; the first is the default."""
 
 TEXT_FIELDS: tuple[str, ...] = (
     "title",
@@ -73,75 +66,21 @@ UI_KEYS: tuple[str, ...] = (
 """
 
 _PACKAGE = "losslab.explain"
-_FOLDER = "texts"
 _USER_PARAM_DOC = "user parameter"  # what losslab.register writes for a parameter it knows nothing about
-_LOCALE_SEPARATORS = re.compile(r"[-_.@]")
-_UNTRANSLATED_LOCALES = ("c", "posix")  # the POSIX locales mean "no translation": English
 
 
-@functools.lru_cache(maxsize=32)
 def load_texts(package: str, filename: str) -> dict[str, Any]:
-    """``package``'s ``texts/<filename>`` parsed, read once per process.
-
-    Every part of losslab keeps its words in TOML files beside its code (``losslab/<part>/texts/en.toml``,
-    ``ja.toml``); this one reader serves all of them, and works from a wheel as well as from a checkout.
-    """
-    source = resources.files(package).joinpath(_FOLDER).joinpath(filename)
-    with source.open("rb") as handle:
-        return tomllib.load(handle)
-
-
-def _read(filename: str) -> dict[str, Any]:
-    return load_texts(_PACKAGE, filename)
+    """``package``'s ``texts/<filename>`` parsed, read once per process: :func:`losslab._texts.load_toml_texts`,
+    the package's one text reader (``filename`` such as ``"ja.toml"``)."""
+    return load_toml_texts(package, filename.removesuffix(".toml"))
 
 
 def _catalog(lang: str) -> dict[str, Any]:
-    return _read(f"{lang}.toml")
+    return load_toml_texts(_PACKAGE, lang)
 
 
 def _meta() -> dict[str, Any]:
-    return _read("meta.toml")
-
-
-def normalize_lang(lang: str | None) -> str:
-    """The language code losslab uses for ``lang``.
-
-    Parameters
-    ----------
-    lang : str or None
-        A language code (``"en"``, ``"JA"``) or a locale name (``"ja_JP.UTF-8"``, ``"en-US"``). ``None``, an empty
-        string and the untranslated POSIX locales ``"C"`` / ``"POSIX"`` mean English.
-
-    Returns
-    -------
-    str
-        One of :data:`LANGS`.
-
-    Raises
-    ------
-    LossInputError
-        For any other language, naming the argument ``lang``.
-
-    Examples
-    --------
-    >>> normalize_lang("ja_JP.UTF-8"), normalize_lang("EN"), normalize_lang(None)
-    ('ja', 'en', 'en')
-    """
-    if lang is None:
-        return LANGS[0]
-    if not isinstance(lang, str):
-        raise LossInputError("losslab", "lang", "'en' or 'ja'", f"{type(lang).__name__} {lang!r}")
-    key = lang.strip().lower()
-    if not key:
-        return LANGS[0]
-    base = _LOCALE_SEPARATORS.split(key, maxsplit=1)[0]
-    if base in LANGS:
-        return base
-    if base in _UNTRANSLATED_LOCALES:
-        return LANGS[0]
-    raise LossInputError("losslab", "lang", "'en' or 'ja'", repr(lang),
-                         "texts exist in English ('en') and Japanese ('ja'); locale names such as "
-                         "'ja_JP.UTF-8' are accepted too")
+    return load_toml_texts(_PACKAGE, "meta")
 
 
 def ui(key: str, lang: str | None = "en", **fmt: Any) -> str:

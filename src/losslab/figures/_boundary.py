@@ -12,11 +12,11 @@ from ..errors import LossInputError
 from ._common import array
 from ._contours import contour_lines
 from ._text import fig_text, normalize_lang, wrap
-from ._theme import dataset, finish, records
+from ._theme import PALETTE, dataset, finish, records
 
 __all__ = ["boundary", "probability_of_class_1"]
 
-CLASS_COLOURS = ("#0072B2", "#D55E00")  # class 0 blue, class 1 vermillion
+CLASS_COLOURS = (PALETTE[0], PALETTE[1])  # class 0 blue, class 1 vermillion: the theme's first two colours
 MAP_COLOURS = ("#86B6DA", "#F7F7F7", "#EFAA80")  # the same hues, light: the points stand out on the map
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import altair as alt
 import numpy as np
 
+from .._numeric import sigmoid
 from ..errors import LossInputError
 from ..losses import Loss
 from ._common import LossSpec, resolve_losses, series_labels
@@ -31,15 +32,19 @@ def _logit(p: np.ndarray) -> np.ndarray:
 def evaluate_binary(loss: Loss, x: np.ndarray, axis: Axis) -> np.ndarray:
     """The loss of examples of the positive class given ``x``: probabilities (``axis="probability"``) or margins.
 
-    Losses on probabilities (BCE, focal) get ``p`` (or, on the margin axis, the score with ``from_logits=True``);
-    margin losses (hinge, squared hinge) get the score ``z`` — on the probability axis the score ``logit(p)``,
-    whose sigmoid is ``p``. The target is 1 (the true class is the positive one).
+    Losses that can read either (BCE, focal: a boolean parameter with ``role="input"``, ``from_logits``) get
+    ``p``, or on the margin axis the score with that switch on; losses on probabilities alone get ``p`` or
+    ``sigmoid(z)``; losses on scores (hinge, squared hinge) get the score ``z`` — on the probability axis the
+    score ``logit(p)``, whose sigmoid is ``p``. The target is 1 (the true class is the positive one).
     """
     ones = np.ones_like(x)
-    if "from_logits" in loss.params:
-        if axis == "probability":
-            return np.asarray(loss.with_params(from_logits=False)(x, ones, reduction="none"), dtype=float)
-        return np.asarray(loss.with_params(from_logits=True)(x, ones, reduction="none"), dtype=float)
+    switch = loss.definition.score_switch
+    if switch is not None:
+        read = loss.with_params(**{switch: axis != "probability"})
+        return np.asarray(read(x, ones, reduction="none"), dtype=float)
+    if loss.definition.pred_domain(loss.params) == "probability":
+        prob = x if axis == "probability" else 1 / (1 + np.exp(-x))
+        return np.asarray(loss(prob, ones, reduction="none"), dtype=float)
     score = _logit(x) if axis == "probability" else x
     return np.asarray(loss(score, ones, reduction="none"), dtype=float)
 
@@ -93,7 +98,7 @@ def classification(
     if not y_max > 0:
         raise LossInputError("classification", "y_max", "a number > 0", repr(y_max))
     chosen = resolve_losses("classification", losses, params, ("binary",))
-    labels = series_labels(chosen, lang, skip=("from_logits",))
+    labels = series_labels(chosen, lang)
     edge = 0.005
     if axis == "probability":
         x = np.linspace(edge, 1 - edge, int(points))
@@ -106,7 +111,7 @@ def classification(
         x = np.linspace(-z_max, z_max, int(points))
         z_conf = math.log(confident / (1 - confident))
         x = np.unique(np.concatenate([x, [-z_conf, 0.0, z_conf, -1.0, 1.0]]))
-        prob, margin = 1 / (1 + np.exp(-x)), x
+        prob, margin = sigmoid(x), x
         lo, hi = -z_max, z_max
         bounds = [lo, -z_conf, 0.0, z_conf, hi]
 

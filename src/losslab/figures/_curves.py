@@ -217,8 +217,8 @@ def training_curves(
                    "best_epoch": data.get("best_epoch"), "findings": [m["code"] for m in marks]})
 
 
-_MARK_COLOURS = {"early_stopping": "#000000", "best": "#000000", "overfitting": "#D55E00", "divergence": "#C00000",
-                 "oscillation": "#CC79A7", "plateau": "#666666"}
+_MARK_COLOURS = {"early_stopping": PALETTE[6], "best": PALETTE[6], "overfitting": PALETTE[1], "divergence": "#C00000",
+                 "oscillation": PALETTE[3], "plateau": GREY}  # black, vermillion, dark red, reddish purple, grey
 
 
 def _loss_title(name: str, lang: str) -> str:

@@ -13,9 +13,11 @@ from ..losses import Loss
 from ._common import LossSpec, array, resolve_losses, series_labels
 from ._contours import contour_lines
 from ._text import fig_text, normalize_lang
-from ._theme import dataset, finish, records
+from ._theme import PALETTE, dataset, finish, records
 
 __all__ = ["descend", "landscape", "line_loss"]
+
+_TRAIL = PALETTE[4]  # the descent's path: the theme's orange
 
 
 def line_loss(loss: Loss, x: np.ndarray, y: np.ndarray, slope: float, intercept: float) -> float:
@@ -172,7 +174,7 @@ def landscape(
             color="white", strokeWidth=1, opacity=0.75, clip=True).encode(x=ax, y=ay, detail="line:N",
                                                                          order="order:Q")
         trail = alt.Chart(dataset("path")).transform_filter(keep).mark_line(
-            color="#E69F00", strokeWidth=2.2, clip=True, point=alt.OverlayMarkDef(color="#E69F00", size=14)).encode(
+            color=_TRAIL, strokeWidth=2.2, clip=True, point=alt.OverlayMarkDef(color=_TRAIL, size=14)).encode(
             x=ax, y=ay, order="step:Q",
             tooltip=[alt.Tooltip("step:Q", title=fig_text("landscape.step", lang)),
                      alt.Tooltip("value:Q", title=fig_text("axis.loss_short", lang), format=".4g")])

@@ -15,8 +15,6 @@ from ._theme import HEIGHT, WIDTH, colour_scale, dash_scale, dataset, finish, re
 
 __all__ = ["shapes"]
 
-_KINK_PARAMS = ("delta", "beta")  # parameters that are the error where a loss changes branch
-
 
 def shapes(
     losses: LossSpec | Sequence[LossSpec] = ("mse", "mae", "huber", "log_cosh", "quantile"),
@@ -37,7 +35,8 @@ def shapes(
     params : dict, optional
         Parameters of the losses given by name: ``{"huber": {"delta": 2}, "quantile": {"q": 0.9}}``.
     error_range : (low, high)
-        The errors shown; the grid always contains 0 and the kinks of Huber (±delta) and smooth L1 (±beta).
+        The errors shown; the grid always contains 0 and the kinks (±delta of Huber, ±beta of smooth L1: the
+        parameters marked ``kink`` in the catalog).
     points : int
         Grid points across ``error_range``.
     target : float
@@ -61,9 +60,9 @@ def shapes(
         raise LossInputError("shapes", "points", "at least 3 grid points", repr(points))
     grid: list[np.ndarray] = [np.linspace(low, high, int(points)), np.zeros(1)]
     for loss in chosen:
-        for name in _KINK_PARAMS:
-            if name in loss.params:
-                grid.append(np.array([-1.0, 1.0]) * float(loss.params[name]))
+        for p in loss.definition.params:  # the errors where the loss changes branch
+            if p.kink and loss.params[p.name] is not None:
+                grid.append(np.array([-1.0, 1.0]) * float(loss.params[p.name]))
     errors: np.ndarray = np.unique(np.concatenate(grid))
     errors = errors[(errors >= low) & (errors <= high)]
     labels = series_labels(chosen, lang)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..explain import texts as T
-from ..losses import Loss, get
+from ..losses import Loss, Param, get
 
-__all__ = ["fig_text", "loss_label", "normalize_lang", "param_label"]
+__all__ = ["always_shown", "fig_text", "loss_label", "normalize_lang", "param_label", "symbols"]
 
 normalize_lang = T.normalize_lang
 
@@ -29,6 +29,11 @@ def fig_text(key: str, lang: str, **fmt: Any) -> str:
     if not isinstance(node, str):
         raise KeyError(key)
     return node.format(**fmt) if fmt else node
+
+
+def symbols(lang: str) -> dict[str, str]:
+    """How parameters are written in a legend ("delta" -> "δ"), by parameter name; others by their name."""
+    return dict(_table(normalize_lang(lang))["symbols"])
 
 
 def keys(lang: str) -> set[str]:
@@ -54,24 +59,32 @@ def _number(x: Any) -> str:
     return str(x)
 
 
-_ALWAYS_SHOWN = ("delta", "beta", "q", "gamma", "margin")  # the parameters that define a loss's shape
+def always_shown(p: Param) -> bool:
+    """Whether a parameter is in a loss's label even at its default: a shape parameter that is on by default.
+
+    That is one with ``role="shape"`` and a slider whose lowest position is not its default (Huber's delta,
+    quantile's q, focal's gamma); a shape parameter that defaults to its lowest value is off by default
+    (label smoothing 0) and shown, like every other parameter, only when set.
+    """
+    return p.role == "shape" and p.slider is not None and p.default != p.slider[0]
 
 
 def param_label(loss: Loss, lang: str, *, skip: tuple[str, ...] = ()) -> str:
     """The loss's numeric parameters as "δ=2, q=0.9" (symbols from the figure texts).
 
-    Shape parameters (delta, beta, q, gamma, margin) are always shown; the others only when they differ from
-    their default.
+    Shape parameters that are on by default (:func:`always_shown`) are always shown; the others only when they
+    differ from their default; safety floors (``role="numerics"``, eps) and the reading of ``pred``
+    (``role="input"``) never.
     """
-    symbols: dict[str, str] = _table(normalize_lang(lang))["symbols"]
+    written = symbols(lang)
     parts = []
     for p in loss.definition.params:
         value = loss.params[p.name]
         if p.name in skip or p.type not in ("float", "int") or isinstance(value, bool) or value is None:
             continue
-        if p.name == "eps" or (p.name not in _ALWAYS_SHOWN and value == p.default):
+        if p.role in ("numerics", "input") or (not always_shown(p) and value == p.default):
             continue
-        parts.append(f"{symbols.get(p.name, p.name)}={_number(value)}")
+        parts.append(f"{written.get(p.name, p.name)}={_number(value)}")
     return ", ".join(parts)
 
 

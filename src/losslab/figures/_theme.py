@@ -7,14 +7,14 @@ Continuous values use viridis (loss) or a blue–orange diverging scheme (probab
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import altair as alt
 import numpy as np
 
-from .. import __version__
+from .._jsonable import jsonable
+from .._version import __version__
 from . import _fonts
 
 __all__ = [
@@ -49,10 +49,10 @@ GREY = "#666666"
 BAND = "#000000"
 
 REGION_COLOURS: dict[str, str] = {
-    "wrong_confident": "#D55E00",
-    "wrong_unsure": "#E69F00",
-    "right_unsure": "#56B4E9",
-    "right_confident": "#009E73",
+    "wrong_confident": PALETTE[1],  # vermillion
+    "wrong_unsure": PALETTE[4],  # orange
+    "right_unsure": PALETTE[5],  # sky blue
+    "right_confident": PALETTE[2],  # bluish green
 }
 """Tints of the confidence regions (classification figures)."""
 
@@ -102,16 +102,11 @@ def dataset(name: str) -> alt.NamedData:
     return alt.NamedData(name=name)
 
 
-def _plain(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
 def records(**columns: Iterable[Any] | Any) -> list[dict[str, Any]]:
-    """Rows of plain JSON values from equally long columns (scalars repeat); NaN and ±inf become null."""
+    """Rows of plain JSON values from equally long columns (scalars repeat); NaN and ±inf become null.
+
+    Every cell goes through :func:`losslab._jsonable.jsonable`, the package's one JSON conversion.
+    """
     lists: dict[str, list[Any]] = {}
     n = None
     for key, column in columns.items():
@@ -127,7 +122,7 @@ def records(**columns: Iterable[Any] | Any) -> list[dict[str, Any]]:
     for i in range(n):
         row = {}
         for key, column in columns.items():
-            row[key] = _plain(lists[key][i] if key in lists else column)
+            row[key] = jsonable(lists[key][i] if key in lists else column)
         rows.append(row)
     return rows
 

@@ -136,10 +136,8 @@ class EvidenceJob:
 
 def _worker_env() -> dict[str, str]:
     """The environment of the worker: this one, with the directory that holds this losslab first on the path."""
-    import losslab
-
     env = dict(os.environ)
-    root = str(Path(losslab.__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])  # .../losslab/lab/_advice.py -> the folder holding losslab
     env["PYTHONPATH"] = os.pathsep.join([root, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env

@@ -23,11 +23,12 @@ from fastapi import FastAPI, Query, Request, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from .. import __version__
 from .._jsonable import jsonable
+from .._version import __version__
 from ..errors import LossInputError
 from ..explain import texts as T
 from ..losses import TASKS, catalog
+from ..losses._core import definitions
 from . import _compute as C
 from . import _figures as F
 from . import _texts
@@ -410,7 +411,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
                          log: bool = Query(False, description="loss axis on a log scale")) -> dict[str, Any]:
         """A figure of the run so far (``curves``: losslab.figures.training_curves) as a Vega-Lite spec."""
         run = runs.get(run_id)
-        return await asyncio.to_thread(run.figure, name, _lang(lang), log)
+        return await asyncio.to_thread(F.run_figure, run, name, _lang(lang), log)
 
     @app.delete("/api/runs/{run_id}", tags=["training"])
     def delete_run(run_id: str) -> dict[str, Any]:
@@ -462,11 +463,39 @@ def _ja_font() -> Path | None:
     return None if font is None else font.path
 
 
-@functools.lru_cache(maxsize=4)
 def _index_html(lang: str) -> str:
-    """The page, with its strings and the catalog for ``lang`` inlined (one request fewer before it can draw)."""
+    """The page, with its strings and the catalog for ``lang`` inlined (one request fewer before it can draw).
+
+    Built once per language and catalog: a loss registered (or redefined) since is on the next page load.
+    """
+    return _page(lang, tuple(map(id, definitions())))
+
+
+def boot_catalog(lang: str) -> list[dict[str, Any]]:
+    """Every loss of the catalog (``losslab.catalog()``: its parameters with their role, units, kink and slider),
+    with its title and short name in ``lang``: the page builds its loss choices and sliders from this."""
+    out = []
+    for entry in catalog():
+        text = T.loss_text(entry["name"], lang)
+        out.append({**entry, "title": text["title"], "short": text["short"]})
+    return out
+
+
+def _symbols() -> dict[str, dict[str, str]]:
+    """How each parameter is written in a legend ("δ"), per language (empty without losslab's figures)."""
+    try:
+        from ..figures._text import symbols
+    except ImportError:  # pragma: no cover - figures not installed
+        return {}
+    return {lang: symbols(lang) for lang in _texts.LANGS}
+
+
+@functools.lru_cache(maxsize=4)
+def _page(lang: str, _catalog: tuple[int, ...]) -> str:
     template = (STATIC / "index.html").read_text(encoding="utf-8")
-    boot = {"texts": _texts.bundle(lang), "explorer": C.EXPLORER_LOSSES, "grid": C.GRID,
+    panels = C.panels()
+    boot = {"texts": _texts.bundle(lang), "catalog": boot_catalog(lang), "symbols": _symbols(), "panels": panels,
+            "explorer": {task: p["losses"] for task, p in panels["explorer"].items()}, "grid": C.GRID,
             "datasets": F.dataset_list(lang), "version": __version__,
             "darts": F.default_darts(), "points": F.default_points(), "limits": Limits().to_dict(),
             "font": _ja_font() is not None}

@@ -11,7 +11,7 @@ import functools
 import json
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,16 +19,20 @@ import numpy as np
 from ..errors import LossInputError, LossInputWarning
 from ..explain import explain as _explain
 from ..explain import texts as T
-from ..losses import Loss, get
-from ..losses._core import definition
+from ..losses import Loss, LossDefinition, get
+from ..losses._core import definition, definitions
+from ._keys import cache_key as _key
 
 __all__ = [
+    "EXPLORER_DEFAULTS",
     "EXPLORER_LOSSES",
     "GRID",
     "compute",
     "curves",
     "darts",
     "explain",
+    "offered",
+    "panels",
     "plain",
 ]
 
@@ -39,12 +43,94 @@ The prediction and target sliders move in steps of 0.05 inside [-3, 3], so every
 this grid, and the page reads the catalog's value at the slider's position from the curves it already has.
 """
 
-EXPLORER_LOSSES: dict[str, tuple[str, ...]] = {
-    "regression": ("mse", "mae", "huber", "smooth_l1", "log_cosh", "quantile"),
-    "classification": ("binary_cross_entropy", "binary_focal", "hinge", "squared_hinge"),
+
+
+def _of_the_error(d: LossDefinition) -> bool:
+    """A regression loss of the error alone, one value per example: the explorer draws it against the error.
+
+    Its prediction and target are any real numbers and it is not relative to the target (mape: ``relative``);
+    a loss reduced by a sum (sse) or a root (rmse) draws the same curve as mse and is left out.
+    """
+    defaults = {p.name: p.default for p in d.params}
+    return (d.task == "regression" and d.kind == "elementwise" and not d.relative and d.finalize is None
+            and d.default_reduction == "mean" and d.pred_domain(defaults) == "real"
+            and d.target_domain(defaults) == "real")
+
+
+def _of_a_score(d: LossDefinition) -> bool:
+    """A binary loss that reads a raw score (logit), itself or through its switch: one score slider drives it."""
+    params = {p.name: p.default for p in d.params}
+    switch = d.score_switch
+    if switch is not None:
+        params[switch] = True
+    return d.task == "binary" and d.kind == "elementwise" and d.pred_domain(params) == "real"
+
+
+_EXPLORER_TASKS: dict[str, Callable[[LossDefinition], bool]] = {
+    "regression": _of_the_error,
+    "classification": _of_a_score,
 }
-"""The losses the explorer offers: those whose value depends on the error alone (regression), and the binary
-classification losses, all driven by a raw score (logit) so that one slider serves them all."""
+
+
+def offered(task: str) -> tuple[str, ...]:
+    """The losses the explorer offers for ``task``, from the catalog (a loss registered later is offered too)."""
+    test = _EXPLORER_TASKS[task]
+    return tuple(d.name for d in definitions() if test(d))
+
+
+class _Offered(Sequence[str]):
+    """The explorer's losses of one task, read from the catalog whenever they are looked at."""
+
+    def __init__(self, task: str) -> None:
+        self.task = task
+
+    def __getitem__(self, i: Any) -> Any:
+        return offered(self.task)[i]
+
+    def __len__(self) -> int:
+        return len(offered(self.task))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(offered(self.task))
+
+    def __contains__(self, name: object) -> bool:
+        return name in offered(self.task)
+
+    def __repr__(self) -> str:
+        return repr(offered(self.task))
+
+
+EXPLORER_LOSSES: Mapping[str, Sequence[str]] = {task: _Offered(task) for task in _EXPLORER_TASKS}
+"""The losses the explorer offers, from the catalog: regression losses of the error alone, and the binary
+classification losses that read a raw score (logit), so that one slider serves them all."""
+
+EXPLORER_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "regression": ("mse", "mae", "huber"),
+    "classification": ("binary_cross_entropy", "binary_focal", "hinge"),
+}
+"""The losses the explorer shows first."""
+
+REGRESSION_DEFAULTS: dict[str, tuple[str, ...]] = {"defaults": ("mse", "mae", "huber"), "compare": ("mse", "mae")}
+"""The regression lab's first lines, and the losses its shares figure compares the chosen one with."""
+
+
+def panels() -> dict[str, Any]:
+    """What each loss panel of the page offers, from the catalog: the page builds its choices from this (and its
+    sliders from the catalog's parameter metadata), so a loss registered by the user appears like a built-in."""
+    from ..training.objective import default_loss
+
+    regression = offered("regression")
+    return {
+        "explorer": {task: {"losses": list(offered(task)),
+                            "defaults": [n for n in EXPLORER_DEFAULTS[task] if n in offered(task)]}
+                     for task in _EXPLORER_TASKS},
+        "regression": {"losses": list(regression),
+                       **{k: [n for n in names if n in regression] for k, names in REGRESSION_DEFAULTS.items()}},
+        "classify": {"binary": [d.name for d in definitions() if d.task == "binary"],
+                     "multiclass": [d.name for d in definitions() if d.task == "multiclass"],
+                     "defaults": {"binary": default_loss("binary"), "multiclass": default_loss("multiclass")}},
+        "darts": {"losses": list(DART_LOSSES)},
+    }
 
 
 def plain(x: Any) -> Any:
@@ -136,16 +222,18 @@ def _grid() -> np.ndarray:
 
 def explorer_loss(task: str, name: str, params: Mapping[str, Any]) -> Loss:
     """The catalog loss the explorer draws for ``name``; classification losses read a raw score (logit)."""
-    if task not in EXPLORER_LOSSES:
+    if task not in _EXPLORER_TASKS:
         raise LossInputError("lab", "task", "'regression' or 'classification'", repr(task))
     d = definition(name)
-    if d.name not in EXPLORER_LOSSES[task]:
-        raise LossInputError("lab", "losses", "one of " + ", ".join(EXPLORER_LOSSES[task]),
+    names = offered(task)
+    if d.name not in names:
+        raise LossInputError("lab", "losses", "one of " + ", ".join(names),
                              f"{name!r}, which the {task} explorer does not draw",
                              "the explorer draws losses of one prediction; use compute for the others")
-    chosen = {k: v for k, v in params.items() if k != "from_logits"}
-    if "from_logits" in {p.name for p in d.params}:
-        chosen["from_logits"] = True
+    switch = d.score_switch if task == "classification" else None
+    chosen = {k: v for k, v in params.items() if k != switch}
+    if switch is not None:
+        chosen[switch] = True  # the grid is a raw score
     return get(d.name, **chosen)
 
 
@@ -156,9 +244,8 @@ def curves(task: str, losses: Sequence[tuple[str, Mapping[str, Any]]], lang: str
     the error only, so their value at the sliders' error is the same whatever the target. Classification: the
     grid is the raw score z (logit) given to the example, with the value and gradient for each label, 0 and 1.
     """
-    from ._figures import _key
-
-    key = _key(task, [[n, dict(p)] for n, p in losses], lang)
+    # each definition's identity is in the key, so that a loss redefined (register(..., replace=True)) is recomputed
+    key = _key(task, [[n, dict(p)] for n, p in losses], lang, [id(definition(n)) for n, _ in losses])
     return _curves_cached(key)
 
 
@@ -171,7 +258,7 @@ def _curves_cached(key: str) -> dict[str, Any]:
         loss = explorer_loss(task, name, params)
         entry: dict[str, Any] = {
             "loss": loss.name,
-            "params": plain({k: v for k, v in loss.params.items() if k != "from_logits"}),
+            "params": plain({p.name: loss.params[p.name] for p in loss.definition.params if p.role != "input"}),
             "title": T.loss_text(loss.name, lang)["title"],
             "label": _label(loss, lang),
         }
@@ -199,7 +286,7 @@ def _label(loss: Loss, lang: str) -> str:
         from ..figures._common import series_labels
     except ImportError:  # pragma: no cover - figures not installed (or reorganized)
         return str(T.loss_text(loss.name, lang)["short"])
-    return str(series_labels([loss], lang, skip=("from_logits",))[0])
+    return str(series_labels([loss], lang)[0])
 
 
 # -------------------------------------------------------------------------------------------------- dart board
@@ -210,14 +297,15 @@ def darts(points: Sequence[Sequence[float]], delta: float) -> dict[str, Any]:
     """Each dart's loss under MSE, MAE and Huber(delta), and the cost (the mean over the darts).
 
     A dart at (x, y) is a prediction of the 2-D target (0, 0); its loss is the catalog loss of that one example
-    with two elements (the mean over x and y, as the catalog reduces the elements of one example).
+    with two elements (the mean over x and y, as the catalog reduces the elements of one example). ``delta`` is
+    the board's threshold, given to each parameter in the target's units where the loss changes branch (a kink).
     """
     pred = np.asarray(points, dtype=float).reshape(-1, 2)
     target = np.zeros_like(pred)
     out: dict[str, Any] = {"darts": [], "cost": {}, "delta": float(delta)}
     per: dict[str, np.ndarray] = {}
     for name in DART_LOSSES:
-        loss = get(name, delta=delta) if name == "huber" else get(name)
+        loss = get(name, **{p.name: delta for p in definition(name).params if p.units == "target" and p.kink})
         if pred.shape[0]:
             per[name] = np.asarray(loss(pred, target, reduction="none"), dtype=float)
             out["cost"][name] = float(loss(pred, target))

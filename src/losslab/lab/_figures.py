@@ -17,12 +17,15 @@ from typing import Any
 
 import numpy as np
 
+from .._jsonable import jsonable
 from ..errors import LossInputError
 from ..losses import get
-from ..training._common import TrainingError, jsonable
-from ._compute import EXPLORER_LOSSES, GRID, explorer_loss, plain
+from ..training._common import TrainingError
+from ._compute import EXPLORER_LOSSES, GRID, explorer_loss
 from ._errors import LabError
+from ._keys import cache_key
 from ._limits import Limits
+from ._models import LAB_DATASETS
 
 __all__ = [
     "darts_figure",
@@ -45,7 +48,7 @@ def _spec(chart: Any) -> dict[str, Any]:
         result: dict[str, Any] = chart.to_dict(validate=False)
     except TypeError:  # pragma: no cover - a chart type without the flag
         result = chart.to_dict()
-    return plain(result)
+    return jsonable(result)
 
 
 def _figures() -> Any:
@@ -57,27 +60,10 @@ def _figures() -> Any:
     return figures
 
 
-def _norm(x: Any) -> Any:
-    """Numbers as floats (so 1 and 1.0 share a cache entry), containers walked."""
-    if isinstance(x, bool) or x is None or isinstance(x, str):
-        return x
-    if isinstance(x, int | float):
-        return float(x)
-    if isinstance(x, Mapping):
-        return {str(k): _norm(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_norm(v) for v in x]
-    return x
-
-
-def _key(*parts: Any) -> str:
-    return json.dumps(_norm(list(parts)), sort_keys=True, default=str)
-
-
 # ---------------------------------------------------------------------------------------------------- explorer
 def explorer_figure(task: str, items: Sequence[tuple[str, Mapping[str, Any]]], lang: str) -> dict[str, Any]:
     """The explorer's figure: the shapes of regression losses, or binary losses against the margin."""
-    return _explorer_figure(_key(task, [[n, dict(p)] for n, p in items], lang))
+    return _explorer_figure(cache_key(task, [[n, dict(p)] for n, p in items], lang))
 
 
 @functools.lru_cache(maxsize=128)
@@ -105,7 +91,7 @@ def darts_figure(darts: Sequence[Sequence[float]], delta: float, lang: str) -> d
     """The dart board of :func:`losslab.figures.darts` for these darts (None without darts)."""
     if not darts:
         return None
-    return _darts_figure(_key([list(map(float, d)) for d in darts], float(delta), lang))
+    return _darts_figure(cache_key([list(map(float, d)) for d in darts], float(delta), lang))
 
 
 @functools.lru_cache(maxsize=64)
@@ -182,7 +168,7 @@ def fit_lines(points: Sequence[Sequence[float]], items: Sequence[tuple[str, Mapp
         slope, icpt = float(coef[0, 0]), float(intercept[0])
         pred = slope * x + icpt
         cost = float(loss(pred, y))
-        out["lines"].append({"loss": loss.name, "params": plain(dict(loss.params)), "slope": slope,
+        out["lines"].append({"loss": loss.name, "params": jsonable(dict(loss.params)), "slope": slope,
                              "intercept": icpt, "cost": cost, "epochs": run.history.epochs})
     focus_loss = losses[focus]
     line = out["lines"][focus]
@@ -192,7 +178,7 @@ def fit_lines(points: Sequence[Sequence[float]], items: Sequence[tuple[str, Mapp
     for i in range(len(pts)):
         out["points"].append({"index": i, "x": float(x[i]), "y": float(y[i]), "pred": float(pred[i]),
                               "loss": float(per[i]), "share": float(per[i] / total) if total > 0 else 0.0})
-    return plain(out)
+    return jsonable(out)
 
 
 # --------------------------------------------------------------------------------------------- generic figures
@@ -253,7 +239,6 @@ def _size(x: Any) -> int:
 def dataset_list(lang: str) -> list[dict[str, Any]]:
     """The lab's 2-D data sets, with the trainer's descriptions."""
     from ..training.data import list_datasets
-    from ._runs import LAB_DATASETS
 
     return [d for d in list_datasets(lang) if d["name"] in LAB_DATASETS]
 

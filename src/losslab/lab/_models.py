@@ -105,6 +105,10 @@ class FitRequest(_Strict):
     lang: Lang = "en"
 
 
+LAB_DATASETS: tuple[str, ...] = ("moons", "circles", "xor", "spirals", "blobs", "imbalanced")
+"""The generated 2-D data sets the lab offers (the names :class:`DatasetRequest` accepts, besides ``"upload"``)."""
+
+
 class DatasetRequest(_Strict):
     """A 2-D classification data set of the lab: a generated one, or the user's own CSV file (``name="upload"``
     with the ``upload`` id from ``POST /api/uploads``, the class column ``target`` and two numeric ``features``)."""

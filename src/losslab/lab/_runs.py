@@ -28,8 +28,10 @@ import numpy as np
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
+from .._jsonable import jsonable
+from .._numeric import sigmoid
 from ..errors import LossInputError
-from ..training._common import TrainingError, jsonable
+from ..training._common import TrainingError
 from ..training.data import Dataset, from_arrays, load_dataset
 from ..training.models import Model, make_model
 from ..training.objective import Objective, make_objective
@@ -41,8 +43,6 @@ from ._models import DatasetRequest, RunControl, RunRequest
 from ._uploads import UploadStore, classification_arrays
 
 __all__ = ["LabRun", "RunManager", "dataset_payload", "load_lab_dataset"]
-
-LAB_DATASETS = ("moons", "circles", "xor", "spirals", "blobs", "imbalanced")
 
 
 def _training_error(exc: TrainingError, argument: str = "settings") -> LossInputError:
@@ -385,8 +385,7 @@ class LabRun:
         with np.errstate(all="ignore"):
             Z = (model or self._viewer()).scores(grid)
         if self.objective.n_outputs == 1:
-            z = np.clip(Z[:, 0], -40, 40)
-            p = 1.0 / (1.0 + np.exp(-z))
+            p = sigmoid(Z[:, 0])
             p = np.nan_to_num(p, nan=0.5)
             data = np.round(p * 255).astype(np.uint8).tobytes()
             kind = "probability" if self.objective.probabilistic else "score"
@@ -569,12 +568,6 @@ class LabRun:
             "p_true_after": None if proba_after is None else float(proba_after[0, label]),
             "explanation": explanation,
         })
-
-    # -- figures of the run -----------------------------------------------------------------------------------
-    def figure(self, name: str, lang: str, log_scale: bool = False) -> dict[str, Any]:
-        from . import _figures
-
-        return _figures.run_figure(self, name, lang, log_scale)
 
 
 def _error(proba: np.ndarray | None, label: int) -> Any:

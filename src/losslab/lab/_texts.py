@@ -10,16 +10,15 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from .._texts import LANGS, load_toml_texts
 from ..explain import texts as T
 from ..losses import catalog
 
 __all__ = ["LANGS", "bundle", "flat", "lab_text"]
 
-LANGS = T.LANGS
-
 
 def _table(lang: str) -> dict[str, Any]:
-    return T.load_texts("losslab.lab", f"{lang}.toml")
+    return load_toml_texts("losslab.lab", lang)
 
 
 def flat(lang: str) -> dict[str, str]:

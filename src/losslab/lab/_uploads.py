@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .._jsonable import jsonable
 from ._errors import LabError
 from ._limits import Limits
 
@@ -174,11 +175,12 @@ def _distinct(col: np.ndarray) -> int:
 
 
 def _plain(v: Any) -> Any:
+    """A cell as the page shows it: a number (whole ones as ints), text, or None where missing or not finite."""
     if v is None:
         return None
     if isinstance(v, float | np.floating):
-        f = float(v)
-        return None if not math.isfinite(f) else (int(f) if f.is_integer() and abs(f) < 2**53 else f)
+        f = jsonable(v)  # NaN and ±inf to None: the one JSON policy of losslab._jsonable
+        return f if f is None or not f.is_integer() or abs(f) >= 2**53 else int(f)
     return str(v)
 
 

@@ -66,7 +66,7 @@ __all__ = [
 
 # --------------------------------------------------------------------------------------------------- parameters
 Units = Literal["none", "target"]
-Role = Literal["shape", "input", "weighting", "numerics"]
+Role = Literal["shape", "input", "weighting", "example_weight", "skip", "numerics"]
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,10 @@ class Param:
     ``constraint`` says what values are valid, how they are stored, parsed from text and described to the page.
     ``units="target"``: the parameter is measured in the target's units (Huber's delta), so it scales with the
     target when the trainer standardizes it. ``role``: ``"shape"`` changes the curve (shown in figure labels and
-    offered as a slider), ``"input"`` says how ``pred`` is read (``from_logits``), ``"weighting"`` weighs examples
-    or labels, ``"numerics"`` is a safety floor (``eps``). ``kink``: the parameter is the error at which the loss
+    offered as a slider), ``"input"`` says how ``pred`` is read (``from_logits``), ``"weighting"`` weighs terms
+    inside the loss (``pos_weight``, focal ``alpha``), ``"example_weight"`` weighs whole examples as the core's
+    w_i (``class_weight``), ``"skip"`` leaves examples out (``ignore_index``), ``"numerics"`` is a safety floor
+    (``eps``). ``kink``: the parameter is the error at which the loss
     changes branch (figures mark it). ``slider``: ``(min, max, step)`` offered by the lab's explorer.
     """
 
@@ -161,7 +163,14 @@ class LossDefinition:
     steps: Callable[..., Any] | None = None
     """Optional explanation columns: ``steps(pred, target, params) -> (per-element or per-example, per-class)``
     dicts of NumPy arrays keyed by the ``[ui]`` names of the explanation texts."""
+    relative: bool = False  # reads the error relative to the target (mape): not shift-invariant
     builtin: bool = False
+
+    @property
+    def score_switch(self) -> str | None:
+        """The parameter that makes ``pred`` a raw score, or None: a boolean with ``role="input"`` (``from_logits``
+        reads scores through the loss's own sigmoid or softmax, ``log_input`` the log of a Poisson rate)."""
+        return next((p.name for p in self.params if p.role == "input" and p.type == "bool"), None)
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -370,6 +379,16 @@ class Loss:
 
     def with_params(self, **params: Any) -> Loss:
         return Loss(self.definition, **{**self.params, **params})
+
+    def weighs_examples(self) -> bool:
+        """True when a parameter that weighs or skips whole examples (class_weight, ignore_index) is set."""
+        return any(p.role in ("example_weight", "skip") and self.params[p.name] is not None
+                   for p in self.definition.params)
+
+    def without_example_weights(self) -> Loss:
+        """The same loss with its whole-example weights unset: the per-example loss l_i before w_i."""
+        unset = {p.name: None for p in self.definition.params if p.role == "example_weight"}
+        return self.with_params(**unset) if unset else self
 
     def __repr__(self) -> str:
         changed = [

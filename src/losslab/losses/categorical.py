@@ -108,7 +108,7 @@ def cce_grad(
 _SMOOTHING = Param("label_smoothing", 0.0, "mix the target with the uniform distribution: t' = t (1 - ls) + ls / C",
                    constraint=number(low=0.0, high=1.0, high_open=True), slider=(0.0, 0.3, 0.01))
 _CLASS_WEIGHT = Param("class_weight", None, "weight of each class, applied to whole examples by their true class",
-                      constraint=ClassWeights(), role="weighting")
+                      constraint=ClassWeights(), role="example_weight")
 
 
 
@@ -146,7 +146,7 @@ register(LossDefinition(
     params=(FROM_LOGITS_PARAM, _SMOOTHING, _CLASS_WEIGHT, EPS_PARAM,
             Param("ignore_index", None, "examples with this label are skipped (e.g. -100 for padding)",
                   constraint=number(integer=True, allow_none=True, words="None or an integer"),
-                  role="weighting")),
+                  role="skip")),
     value=cce_value,
     grad=cce_grad,
     latex=r"\ell_i = -\log p_{i, y_i}\quad(\text{with smoothing: } -\sum_c t'_{ic}\log p_{ic})",

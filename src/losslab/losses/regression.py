@@ -386,6 +386,7 @@ register(LossDefinition(
     equivalents={"pytorch": "-", "keras": "keras.losses.MeanAbsolutePercentageError",
                  "sklearn": "sklearn.metrics.mean_absolute_percentage_error (a fraction, not percent)"},
     reference="Hyndman & Koehler (2006), sec. 3.3.",
+    relative=True,
     builtin=True,
 ))
 

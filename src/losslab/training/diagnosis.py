@@ -30,7 +30,7 @@ import numpy as np
 
 from . import texts as T
 from ._common import jsonable
-from .trainer import History
+from .history import History
 
 __all__ = ["CODES", "Diagnosis", "Finding", "Thresholds", "diagnose"]
 

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._numeric import sigmoid
 from ._common import TrainingError, suggest
 
 __all__ = ["ACTIVATIONS", "MLP", "MODELS", "Linear", "Model", "make_model"]
@@ -177,9 +178,7 @@ class Model:
         if f == "tanh":
             return np.tanh(z, out=z)
         if f == "sigmoid":
-            # 1 / (1 + exp(-z)) without overflow: exp of a non-positive number only
-            e = np.exp(-np.abs(z))
-            return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+            return sigmoid(z)  # 1 / (1 + exp(-z)) without overflow, in z's dtype
         return z
 
     def _activation_backward(self, d: np.ndarray, a: np.ndarray) -> None:

@@ -12,8 +12,9 @@ A model produces raw scores ``Z``. What a loss wants to see differs from loss to
 - the **chain rule through the output layer** (:meth:`Objective.head_backward`): d(loss)/dZ from the
   d(loss)/d(pred) that ``loss.grad`` returns.
 
-Where a loss offers a numerically stable path on raw scores (``from_logits`` of the cross-entropies and focal
-losses, ``log_input`` of ``poisson``), a loss given *by name* takes it; a :class:`~losslab.Loss` object is used with
+Where a loss offers a numerically stable path on raw scores (a boolean parameter with ``role="input"``:
+``from_logits`` of the cross-entropies and focal losses, ``log_input`` of ``poisson``), a loss given *by name*
+takes it; a :class:`~losslab.Loss` object is used with
 the parameters it has, so ``losslab.get("bce")`` (probabilities) trains through a sigmoid output layer.
 """
 
@@ -26,13 +27,13 @@ from typing import Any, Literal
 import numpy as np
 
 from ..errors import LossInputError
-from ..losses import Loss, get
+from ..losses import Loss, LossDefinition, get
 from ..losses import definition as loss_definition
 from ..losses._core import Reduction
 from ._common import DataTask, TrainingError
 from .data import Dataset
 
-__all__ = ["HEADS", "OUTPUTS", "Objective", "default_loss", "make_objective"]
+__all__ = ["HEADS", "OUTPUTS", "Objective", "default_loss", "make_objective", "score_switch"]
 
 Head = Literal["identity", "sigmoid", "softmax", "softplus"]
 TargetFormat = Literal["values", "binary", "signed", "labels", "onehot"]
@@ -45,7 +46,6 @@ _DEFAULT_LOSS: dict[str, str] = {
     "binary": "binary_cross_entropy",
     "multiclass": "sparse_categorical_cross_entropy",
 }
-_RELATIVE = frozenset({"mape"})  # losses of the error relative to the target
 _SUGGEST: dict[str, str] = {
     "regression": "mse, mae or huber",
     "binary": "binary_cross_entropy, binary_focal or hinge",
@@ -71,6 +71,11 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 def _softplus(z: np.ndarray) -> np.ndarray:
     return np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0.0)
+
+
+def score_switch(definition: LossDefinition) -> str | None:
+    """The parameter that makes a loss read raw scores (``LossDefinition.score_switch``)."""
+    return definition.score_switch
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,11 +168,17 @@ class Objective:
         return dpred * _sigmoid(Z)
 
     # -- reading the scores ---------------------------------------------------------------------------------
+    @property
+    def log_scores(self) -> bool:
+        """Regression whose loss reads the log of the prediction (poisson's ``log_input``: its raw-score switch)."""
+        switch = score_switch(self.loss.definition)
+        return self.task == "regression" and switch is not None and bool(self.loss.params[switch])
+
     def predict(self, Z: np.ndarray) -> np.ndarray:
         """Predicted values in original units (regression) or class indices (classification)."""
         if self.task == "regression":
             p = self.output(Z)[:, 0].astype(np.float64)
-            if self.loss.params.get("log_input"):
+            if self.log_scores:
                 return np.exp(p)  # the scores are log-rates
             return p * self.y_scale + self.y_mean if self.scale_target else p
         if self.n_outputs == 1:
@@ -197,7 +208,7 @@ class Objective:
         if self.task == "regression":
             t = target[:, 0].astype(np.float64)
             for c in (float(np.mean(t)), float(np.median(t))):
-                if self.loss.params.get("log_input"):
+                if self.log_scores:
                     c = float(np.log(max(c, 1e-8)))
                 candidates.append(np.full((n, 1), c, dtype=target.dtype))
         else:
@@ -229,7 +240,7 @@ class Objective:
         if self.task != "regression" or len(target) == 0:
             return None
         mean = float(np.mean(target))
-        if self.loss.params.get("log_input"):
+        if self.log_scores:
             return np.array([np.log(max(mean, 1e-8))])
         if self.head == "softplus":
             m = max(mean, 1e-8)
@@ -270,8 +281,9 @@ def make_objective(
         Gives the task, the number of classes and the target statistics.
     output : {"auto", "logits", "identity", "sigmoid", "softmax", "softplus"}
         ``auto``: raw scores where the loss takes them (stable ``from_logits`` / ``log_input`` paths for losses
-        given by name), otherwise the activation the loss's input domain calls for. ``sigmoid`` / ``softmax``
-        force the probability path (``from_logits=False``), ``logits`` the raw-score path.
+        given by name: the switch of :func:`score_switch`), otherwise the activation the loss's input domain
+        calls for. ``sigmoid`` / ``softmax`` force the probability path (``from_logits=False``), ``logits`` the
+        raw-score path.
     loss_params : mapping, optional
         Parameters for a loss given by name, e.g. ``{"pos_weight": 9.0}``.
     scale_target : bool
@@ -300,15 +312,15 @@ def make_objective(
         params = dict(loss_params or {})
         explicit = set(params)
     name = d.name
-    known = {p.name for p in d.params}
+    switch = score_switch(d)  # from_logits, log_input
     c = data.n_classes
 
     if task == "regression":
         if d.task != "regression":
             raise TrainingError(f"{name} is a {d.task} loss, but {data.name} is a regression data set; "
                                 f"try {_SUGGEST['regression']}")
-        if "log_input" in known and "log_input" not in explicit and output in ("auto", "logits", "identity"):
-            params["log_input"] = True
+        if switch is not None and switch not in explicit and output in ("auto", "logits", "identity"):
+            params[switch] = True
         n_out = 1
     elif d.task == "regression":
         raise TrainingError(f"{name} is a regression loss, but {data.name} asks for {task} classification; "
@@ -320,14 +332,14 @@ def make_objective(
         n_out = 1
     else:
         n_out = c
-    if task != "regression" and "from_logits" in known:
+    if task != "regression" and switch is not None:
         wants_probabilities = output in ("sigmoid", "softmax")
         wants_logits = output in ("logits", "identity")
-        if "from_logits" in explicit and ((wants_probabilities and params["from_logits"])
-                                          or (wants_logits and not params["from_logits"])):
-            raise TrainingError(f"output={output!r} contradicts {name}'s from_logits={params['from_logits']}")
-        if "from_logits" not in explicit:
-            params["from_logits"] = not wants_probabilities
+        if switch in explicit and ((wants_probabilities and params[switch])
+                                   or (wants_logits and not params[switch])):
+            raise TrainingError(f"output={output!r} contradicts {name}'s {switch}={params[switch]}")
+        if switch not in explicit:
+            params[switch] = not wants_probabilities
     try:
         final = get(name, **params)
     except LossInputError as exc:
@@ -356,19 +368,21 @@ def make_objective(
         fmt = "signed" if final.definition.target_domain(final.params) == "signed_or_binary" else "binary"
     else:
         fmt = "labels" if d.target_format in ("labels", "labels_or_same") else "onehot"
-    probabilistic = task != "regression" and (domain == "probability" or "from_logits" in known)
-    scale = bool(scale_target and task == "regression" and head == "identity" and not final.params.get("log_input")
+    # scores read through the loss's own sigmoid / softmax are probabilities too (not hinge scores)
+    probabilistic = task != "regression" and (domain == "probability" or switch is not None)
+    log_scores = task == "regression" and switch is not None and bool(final.params[switch])
+    scale = bool(scale_target and task == "regression" and head == "identity" and not log_scores
                  and final.definition.target_domain(final.params) == "real")
     # a relative loss (percentage error) changes if the targets are shifted: scale them, but do not centre them
-    y_mean = float(data.y_mean or 0.0) if scale and name not in _RELATIVE else 0.0
+    y_mean = float(data.y_mean or 0.0) if scale and not d.relative else 0.0
     y_scale = float(data.y_scale or 1.0) if scale else 1.0
     given = final
-    # A threshold given in the target's units (Huber's delta, smooth L1's beta) must move with the targets:
-    # huber(s e; delta) = s^2 huber(e; delta / s), so training on standardized targets with delta / s fits the
-    # same model as training on the raw targets with delta.
-    for threshold in ("delta", "beta"):
-        if scale and threshold in final.params and y_scale != 1.0:
-            final = final.with_params(**{threshold: final.params[threshold] / y_scale})
+    # A parameter in the target's units (Huber's delta, smooth L1's beta: units="target") must move with the
+    # targets: huber(s e; delta) = s^2 huber(e; delta / s), so training on standardized targets with delta / s
+    # fits the same model as training on the raw targets with delta.
+    for p in final.definition.params:
+        if scale and p.units == "target" and final.params[p.name] is not None and y_scale != 1.0:
+            final = final.with_params(**{p.name: final.params[p.name] / y_scale})
     return Objective(
         loss=final, task=task, n_classes=c, n_outputs=n_out, head=head, target_format=fmt, scale_target=scale,
         y_mean=y_mean, y_scale=y_scale, probabilistic=probabilistic, given_loss=given if given is not final else None,

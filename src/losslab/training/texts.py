@@ -15,16 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..explain.texts import LANGS, load_texts, normalize_lang
+from .._texts import LANGS, load_toml_texts, normalize_lang
 
 __all__ = ["LANGS", "bundle", "get", "items", "normalize_lang", "ui"]
 
 _PACKAGE = "losslab.training"
-_FOLDER = "texts"
 
 
 def _read(lang: str) -> dict[str, Any]:
-    return load_texts(_PACKAGE, f"{lang}.toml")
+    return load_toml_texts(_PACKAGE, lang)
 
 
 def _lookup(key: str, lang: str | None) -> Any:

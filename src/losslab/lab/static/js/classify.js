@@ -14,11 +14,10 @@ import { slider, select, radios, toggle, number, button, heading, para, iconSvg 
 import { Figure } from './chart.js';
 import { renderExplanation } from './explain.js';
 import { reportError } from './util.js';
+import * as C from './catalog.js';
 
 const DATASETS = ['moons', 'circles', 'xor', 'spirals', 'blobs', 'imbalanced'];
 const GENERATED = new Set(DATASETS);
-const BINARY_LOSSES = ['binary_cross_entropy', 'binary_focal', 'hinge', 'squared_hinge'];
-const MULTI_LOSSES = ['sparse_categorical_cross_entropy', 'categorical_focal', 'categorical_hinge', 'multi_margin'];
 const LRS = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3];
 const RATES = [0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
 const BATCHES = ['1', '2', '5', '10', '20', '50', '100', 'full'];
@@ -29,6 +28,10 @@ const MAX_CHART_POINTS = 400;
 const SEVERITY_MARK = { ok: '✓ ', info: 'ℹ ', warning: '⚠ ', error: '✖ ' }; // epochs per series drawn; longer runs are thinned (the data table has them all)
 
 export function mount(root, boot) {
+  // the losses of each kind of data come from the server (the catalog, by task); their sliders are the shape and
+  // weighting parameters with a slider, from the catalog's metadata, one per parameter name (c.gamma, c.ls, c.pw)
+  const LOSSES = boot.panels.classify;
+  const PARAMS = C.sliderSpecs('c', [...LOSSES.binary, ...LOSSES.multiclass], ['shape', 'weighting']);
   const st = {
     data: DATASETS.includes(S.get('c.data')) ? S.get('c.data') : 'moons',
     // the user's own CSV file: its summary from POST /api/uploads, the class column and the two features
@@ -46,9 +49,7 @@ export function mount(root, boot) {
     hidden: S.getList('c.hidden', ['6', '4']).map(Number).filter((v) => Number.isInteger(v) && v >= 1 && v <= 16).slice(0, 6),
     act: ['relu', 'tanh', 'sigmoid', 'linear'].includes(S.get('c.act')) ? S.get('c.act') : 'tanh',
     loss: S.get('c.loss', null),
-    gamma: S.getNumber('c.gamma', 2, 0, 5),
-    ls: S.getNumber('c.ls', 0, 0, 0.3),
-    pw: S.getNumber('c.pw', 1, 0.1, 20),
+    params: Object.fromEntries(PARAMS.map((p) => [p.key, S.getNumber(p.key, p.start, p.min, p.max)])),
     opt: ['sgd', 'momentum', 'adam'].includes(S.get('c.opt')) ? S.get('c.opt') : 'adam',
     lr: S.getNumber('c.lr', 0.01, 0.0001, 3),
     reg: ['none', 'l1', 'l2'].includes(S.get('c.reg')) ? S.get('c.reg') : 'none',
@@ -74,8 +75,9 @@ export function mount(root, boot) {
     return col ? col.distinct : 2;
   };
   const multi = () => (st.data === 'upload' ? uploadClasses() > 2 : (st.data === 'spirals' || st.data === 'blobs') && st.classes > 2);
-  const lossOptions = () => (multi() ? MULTI_LOSSES : BINARY_LOSSES);
-  if (!lossOptions().includes(st.loss)) st.loss = lossOptions()[0];
+  const lossOptions = () => (multi() ? LOSSES.multiclass : LOSSES.binary);
+  const defaultLoss = () => (multi() ? LOSSES.defaults.multiclass : LOSSES.defaults.binary);
+  if (!lossOptions().includes(st.loss)) st.loss = defaultLoss();
 
   // ---------------------------------------------------------------------------------------------- controls
   const section = el('section', { class: 'panel', id: 'panel-classify', 'aria-labelledby': 'classify-h' });
@@ -148,12 +150,9 @@ export function mount(root, boot) {
   const lossCtl = select({ key: 'c.loss', label: 'classify.loss', value: st.loss,
     options: lossOptions().map((name) => ({ value: name, label: `loss:${name}` })),
     onChange: (v) => { st.loss = v; syncLossParams(); save(); newRun(); } });
-  const gammaCtl = slider({ key: 'c.gamma', label: 'classify.gamma', min: 0, max: 5, step: 0.5, value: st.gamma,
-    onChange: (v) => { st.gamma = v; save(); newRun(); } });
-  const lsCtl = slider({ key: 'c.ls', label: 'classify.label_smoothing', min: 0, max: 0.3, step: 0.05, value: st.ls,
-    onChange: (v) => { st.ls = v; save(); newRun(); } });
-  const pwCtl = slider({ key: 'c.pw', label: 'classify.pos_weight', min: 1, max: 20, step: 1, value: Math.max(1, st.pw),
-    format: (v) => `${v}×`, onChange: (v) => { st.pw = v; save(); newRun(); } });
+  const paramCtls = PARAMS.map((p) => ({ def: p, ctl: slider({ key: p.key, label: C.sliderLabel('classify', p), min: p.min, max: p.max,
+    step: p.step, value: st.params[p.key], format: p.role === 'weighting' ? (v) => `${fmt(v)}×` : fmt,
+    onChange: (v) => { st.params[p.key] = v; save(); newRun(); } }) }));
 
   // optimizer
   const optCtl = select({ key: 'c.opt', label: 'classify.optimizer', value: st.opt,
@@ -204,7 +203,7 @@ export function mount(root, boot) {
     nCtl.node, valCtl.node, el('div', { class: 'row' }, seedCtl.node, regenBtn), batchCtl.node, dataCsvBtn);
   const colModel = el('div', { class: 'controls', 'data-group': 'c.modelcol' },
     tr(el('h3', { class: 'group-title' }), 'classify.group_model'), modelCtl.node, layersBox, actCtl.node,
-    tr(el('h3', { class: 'group-title' }), 'classify.group_training'), lossCtl.node, gammaCtl.node, lsCtl.node, pwCtl.node,
+    tr(el('h3', { class: 'group-title' }), 'classify.group_training'), lossCtl.node, ...paramCtls.map((c) => c.ctl.node),
     optCtl.node, lrCtl.node, regCtl.node, rateCtl.node);
   const colOut = el('div', { class: 'results' },
     tr(el('h3', { class: 'group-title' }), 'classify.group_output'),
@@ -227,9 +226,8 @@ export function mount(root, boot) {
       'c.features': st.data === 'upload' && st.features.length === 2 ? st.features : null, 'c.noise': st.noise, 'c.val': st.val, 'c.n': st.n, 'c.seed': st.seed,
       'c.classes': st.data === 'spirals' || st.data === 'blobs' ? st.classes : null, 'c.ratio': st.data === 'imbalanced' ? st.ratio : null,
       'c.batch': st.batch, 'c.model': st.model, 'c.hidden': st.model === 'mlp' ? st.hidden.join(',') : null, 'c.act': st.model === 'mlp' ? st.act : null,
-      'c.loss': st.loss, 'c.gamma': st.loss.endsWith('focal') ? st.gamma : null,
-      'c.ls': ['binary_cross_entropy', 'sparse_categorical_cross_entropy'].includes(st.loss) ? st.ls : null,
-      'c.pw': st.loss === 'binary_cross_entropy' && st.pw !== 1 ? st.pw : null,
+      'c.loss': st.loss,
+      ...Object.fromEntries(PARAMS.map((p) => [p.key, p.losses.includes(st.loss) && st.params[p.key] !== p.start ? st.params[p.key] : null])),
       'c.opt': st.opt, 'c.lr': st.lr, 'c.reg': st.reg, 'c.rate': st.rate, 'c.init': st.init, 'c.keep': st.keep,
       'c.speed': st.speed, 'c.log': st.log, 'c.showval': st.showVal,
     });
@@ -243,7 +241,7 @@ export function mount(root, boot) {
     nCtl.node.hidden = own;
     regenBtn.hidden = own;
     const options = lossOptions();
-    if (!options.includes(st.loss)) st.loss = options[0];
+    if (!options.includes(st.loss)) st.loss = defaultLoss();
     lossCtl.setOptions(options.map((name) => ({ value: name, label: `loss:${name}` })), st.loss);
     syncLossParams();
   }
@@ -299,9 +297,7 @@ export function mount(root, boot) {
   }
 
   function syncLossParams() {
-    gammaCtl.node.hidden = !st.loss.endsWith('focal');
-    lsCtl.node.hidden = !['binary_cross_entropy', 'sparse_categorical_cross_entropy'].includes(st.loss);
-    pwCtl.node.hidden = st.loss !== 'binary_cross_entropy';
+    for (const { def, ctl } of paramCtls) ctl.node.hidden = !def.losses.includes(st.loss);
     S.applyHide(section);
   }
   function drawLayers() {
@@ -323,10 +319,7 @@ export function mount(root, boot) {
       ...rows);
   }
   function settings() {
-    const params = {};
-    if (st.loss.endsWith('focal')) params.gamma = st.gamma;
-    if (['binary_cross_entropy', 'sparse_categorical_cross_entropy'].includes(st.loss) && st.ls > 0) params.label_smoothing = st.ls;
-    if (st.loss === 'binary_cross_entropy' && st.pw !== 1) params.pos_weight = st.pw;
+    const params = C.paramsOf(st.loss, PARAMS, st.params, { onlyChanged: true }); // a slider at its start: the default
     return {
       data: st.data === 'upload' && st.upload
         ? { name: 'upload', upload: st.upload.id, target: st.target, features: st.features.length === 2 ? st.features : null, val_split: st.val, seed: st.seed }

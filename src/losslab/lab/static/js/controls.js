@@ -2,9 +2,10 @@
 // key it writes (data-key, so a link can hide it) and speaks the page's language (data-t).
 
 import { el, newId, fmt } from './util.js';
-import { t, tr } from './i18n.js';
+import { t, tr, onLang } from './i18n.js';
 
-/** A labelled range slider with its value shown beside it (an <output> tied to the input). */
+/** A labelled range slider with its value shown beside it (an <output> tied to the input). `label` is a text key,
+ *  or a function giving the words (called again when the language changes). */
 export function slider({ key, label, min, max, step, value, format = fmt, onInput, onChange, help }) {
   const id = newId('slider');
   const input = el('input', {
@@ -12,7 +13,8 @@ export function slider({ key, label, min, max, step, value, format = fmt, onInpu
     'aria-describedby': help ? `${id}-help` : null,
   });
   const out = el('output', { for: id, class: 'value', 'aria-hidden': 'true' }, format(Number(value)));
-  const name = tr(el('span'), label);
+  const name = typeof label === 'function' ? el('span', {}, label()) : tr(el('span'), label);
+  if (typeof label === 'function') onLang(() => { name.textContent = label(); });
   const lab = el('label', { for: id }, name);
   const wrap = el('div', { class: 'control slider', 'data-key': key },
     el('div', { class: 'control-head' }, lab, out), input,

@@ -9,7 +9,6 @@ import { postJSON } from './api.js';
 import { slider, number, button, heading, para } from './controls.js';
 import { Figure } from './chart.js';
 
-const LOSSES = ['mse', 'mae', 'huber'];
 const MAX_DARTS = 60;
 
 function parseDarts(text, fallback) {
@@ -23,6 +22,7 @@ function parseDarts(text, fallback) {
 }
 
 export function mount(root, boot) {
+  const LOSSES = boot.panels.darts.losses; // the board's losses, from the server
   const st = {
     darts: parseDarts(S.get('d.darts', null), boot.darts.map((d) => [d[0], d[1]])),
     delta: S.getNumber('d.delta', 1, 0.1, 3),
@@ -152,7 +152,7 @@ export function mount(root, boot) {
       caption: t('darts.figure_label'),
       columns: [{ key: 'dart', label: '#' }, { key: 'x', label: 'x' }, { key: 'y', label: 'y' },
         ...LOSSES.map((name) => ({ key: name, label: t(`loss:${name}`) }))],
-      rows: result.darts.map((d) => ({ dart: d.index + 1, x: d.x, y: d.y, mse: d.mse, mae: d.mae, huber: d.huber })),
+      rows: result.darts.map((d) => ({ dart: d.index + 1, x: d.x, y: d.y, ...Object.fromEntries(LOSSES.map((name) => [name, d[name]])) })),
     };
   }
 

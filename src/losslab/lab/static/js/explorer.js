@@ -13,25 +13,17 @@ import { postJSON } from './api.js';
 import { slider, radios, checks, select, heading, para } from './controls.js';
 import { Figure, addLayers } from './chart.js';
 import { renderExplanation } from './explain.js';
-
-const PARAMS = {
-  regression: [
-    { key: 'e.delta', loss: 'huber', param: 'delta', label: 'explorer.delta', min: 0.1, max: 3, step: 0.05, value: 1 },
-    { key: 'e.beta', loss: 'smooth_l1', param: 'beta', label: 'explorer.beta', min: 0.1, max: 3, step: 0.05, value: 1 },
-    { key: 'e.q', loss: 'quantile', param: 'q', label: 'explorer.q', min: 0.05, max: 0.95, step: 0.05, value: 0.5 },
-  ],
-  classification: [
-    { key: 'e.gamma', loss: 'binary_focal', param: 'gamma', label: 'explorer.gamma', min: 0, max: 5, step: 0.1, value: 2 },
-    { key: 'e.ls', loss: 'binary_cross_entropy', param: 'label_smoothing', label: 'explorer.label_smoothing', min: 0, max: 0.3, step: 0.01, value: 0 },
-  ],
-};
-const DEFAULT_LOSSES = { regression: ['mse', 'mae', 'huber'], classification: ['binary_cross_entropy', 'binary_focal', 'hinge'] };
+import * as C from './catalog.js';
 
 export function mount(root, boot) {
   const grid = boot.grid;
   const n = Math.round((grid.high - grid.low) / grid.step) + 1;
   const idx = (x) => Math.max(0, Math.min(n - 1, Math.round((x - grid.low) / grid.step)));
-  const offered = boot.explorer;
+  // the losses of each task and the ones shown first come from the server (the catalog); the sliders are the
+  // shape parameters with a slider of those losses, from the catalog's metadata, one per parameter name
+  const offered = Object.fromEntries(Object.entries(boot.panels.explorer).map(([task, p]) => [task, p.losses]));
+  const DEFAULT_LOSSES = Object.fromEntries(Object.entries(boot.panels.explorer).map(([task, p]) => [task, p.defaults]));
+  const PARAMS = Object.fromEntries(Object.entries(offered).map(([task, losses]) => [task, C.sliderSpecs('e', losses, ['shape'])]));
 
   const st = {
     task: S.get('e.task', 'regression') === 'classification' ? 'classification' : 'regression',
@@ -43,7 +35,7 @@ export function mount(root, boot) {
     losses: null,
     explain: S.get('e.explain', null),
   };
-  for (const list of Object.values(PARAMS)) for (const p of list) st.params[p.key] = S.getNumber(p.key, p.value, p.min, p.max);
+  for (const list of Object.values(PARAMS)) for (const p of list) st.params[p.key] = S.getNumber(p.key, p.start, p.min, p.max);
   const pickLosses = () => {
     const wanted = S.getList('e.losses', DEFAULT_LOSSES[st.task]).filter((x) => offered[st.task].includes(x));
     return wanted.length ? wanted : DEFAULT_LOSSES[st.task].slice();
@@ -99,8 +91,8 @@ export function mount(root, boot) {
   const paramCtls = {};
   for (const [task, list] of Object.entries(PARAMS)) {
     for (const p of list) {
-      paramCtls[p.key] = { task, def: p, ctl: slider({
-        key: p.key, label: p.label, min: p.min, max: p.max, step: p.step, value: st.params[p.key],
+      paramCtls[`${task}:${p.key}`] = { task, def: p, ctl: slider({
+        key: p.key, label: C.sliderLabel('explorer', p), min: p.min, max: p.max, step: p.step, value: st.params[p.key],
         onInput: (v) => { st.params[p.key] = snap(v, p.step); S.set({ [p.key]: st.params[p.key] }); refresh(false); },
         onChange: () => refreshFigureSoon(),
       }) };
@@ -137,7 +129,7 @@ export function mount(root, boot) {
     S.applyHide(section);
   }
   function syncParamVisibility() {
-    for (const { task, def, ctl } of Object.values(paramCtls)) ctl.node.hidden = !(task === st.task && st.losses.includes(def.loss));
+    for (const { task, def, ctl } of Object.values(paramCtls)) ctl.node.hidden = !(task === st.task && def.losses.some((name) => st.losses.includes(name)));
     S.applyHide(section);
   }
   function refreshExplainChoices() {
@@ -146,9 +138,7 @@ export function mount(root, boot) {
   }
 
   function lossParams(name) {
-    const out = {};
-    for (const { task, def } of Object.values(paramCtls)) if (task === st.task && def.loss === name) out[def.param] = st.params[def.key];
-    return out;
+    return C.paramsOf(name, PARAMS[st.task], st.params);
   }
   const request = () => ({ task: st.task, losses: st.losses.map((name) => ({ name, params: lossParams(name) })), lang: lang() });
 
@@ -333,7 +323,8 @@ export function mount(root, boot) {
     if (st.task === 'regression') { pred = [st.pred]; target = [st.target]; } else {
       pred = [st.score];
       target = [st.label];
-      if (name !== 'hinge' && name !== 'squared_hinge') params.from_logits = true;
+      const scores = C.scoreSwitch(name); // from_logits: the score is a raw score (hinge losses read one anyway)
+      if (scores) params[scores] = true;
     }
     explainBox.setAttribute('aria-busy', 'true');
     const got = await fetchExplain({ loss: name, params, pred, target, lang: lang() });

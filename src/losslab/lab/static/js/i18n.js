@@ -3,6 +3,7 @@
 // data-t-title (title) and data-t-placeholder; switching language rewrites them in place.
 
 let bundle = null;
+let known = {}; // title and short name of every loss of the catalog (boot payload), for those the bundle lacks
 const listeners = new Set();
 
 export function setBundle(b) {
@@ -11,6 +12,14 @@ export function setBundle(b) {
 }
 
 export function lang() { return bundle ? bundle.lang : 'en'; }
+
+/** The catalog's losses (boot payload): a loss registered after the texts were built still has its title. */
+export function setKnownLosses(entries) {
+  known = Object.fromEntries(entries.map((e) => [e.name, { title: e.title || e.name, short: e.short || e.name }]));
+}
+
+/** Whether the lab's texts have `key` (a panel's own words for a parameter, say). */
+export function has(key) { return Boolean(bundle && typeof bundle.lab[key] === 'string'); }
 
 function lookup(path, root) {
   let node = root;
@@ -31,7 +40,7 @@ export function t(key, vars) {
   if (key.startsWith('ui:')) text = bundle.ui[key.slice(3)];
   else if (key.startsWith('tr:')) text = lookup(key.slice(3), bundle.training);
   else if (key.startsWith('loss:')) {
-    const entry = bundle.losses[key.slice(5)];
+    const entry = lossText(key.slice(5));
     text = entry ? entry.title : key.slice(5);
   } else text = bundle.lab[key];
   if (text === undefined || text === null) {
@@ -43,7 +52,7 @@ export function t(key, vars) {
   return text;
 }
 
-export function lossText(name) { return bundle ? bundle.losses[name] : null; }
+export function lossText(name) { return (bundle && bundle.losses[name]) || known[name] || null; }
 
 /** Give an element its words now and whenever the language changes. */
 export function tr(node, key, vars) {

@@ -4,9 +4,11 @@ import { el, onError, metrics } from './util.js';
 import { setBundle, apply, t, tr, lang } from './i18n.js';
 import * as S from './state.js';
 import { getJSON } from './api.js';
+import { setCatalog } from './catalog.js';
 
 const boot = JSON.parse(document.getElementById('boot').textContent);
 setBundle(boot.texts);
+setCatalog(boot);
 
 const PANELS = [
   { id: 'explorer', label: 'nav.explorer', load: () => import('./explorer.js') },

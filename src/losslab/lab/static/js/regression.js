@@ -10,8 +10,8 @@ import * as S from './state.js';
 import { postJSON } from './api.js';
 import { slider, checks, select, button, heading, para, toggle } from './controls.js';
 import { Figure } from './chart.js';
+import * as C from './catalog.js';
 
-const OFFERED = ['mse', 'mae', 'huber', 'log_cosh', 'quantile', 'smooth_l1'];
 const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
 const DASHES = ['', '8 4', '2 3', '10 3 2 3', '4 4', '12 4 2 4'];
 const X = [-4, 4];
@@ -32,16 +32,20 @@ function parsePoints(text, fallback) {
 }
 
 export function mount(root, boot) {
+  // the losses come from the server (the catalog), the sliders from their parameters' metadata: the shape
+  // parameters with a slider, one per parameter name (r.delta, r.beta, r.q)
+  const panel = boot.panels.regression;
+  const OFFERED = panel.losses;
+  const PARAMS = C.sliderSpecs('r', OFFERED, ['shape']);
   const st = {
     points: parsePoints(S.get('r.points', null), boot.points.map((p) => [clamp(p[0], X[0], X[1]), clamp(p[1], Y[0], Y[1])])),
-    losses: S.getList('r.losses', ['mse', 'mae', 'huber']).filter((x) => OFFERED.includes(x)),
-    delta: S.getNumber('r.delta', 1, 0.1, 5),
-    q: S.getNumber('r.q', 0.5, 0.05, 0.95),
-    focus: S.get('r.focus', 'mse'),
+    losses: S.getList('r.losses', panel.defaults).filter((x) => OFFERED.includes(x)),
+    params: Object.fromEntries(PARAMS.map((p) => [p.key, S.getNumber(p.key, p.start, p.min, p.max)])),
+    focus: S.get('r.focus', panel.defaults[0]),
     shares: S.getBool('r.shares', true),
     selected: null,
   };
-  if (!st.losses.length) st.losses = ['mse', 'mae'];
+  if (!st.losses.length) st.losses = panel.compare.slice();
   if (!st.losses.includes(st.focus)) st.focus = st.losses[0];
   let fit = null; // the server's answer
   let dragging = null;
@@ -56,7 +60,7 @@ export function mount(root, boot) {
   const section = el('section', { class: 'panel', id: 'panel-regression', 'aria-labelledby': 'regression-h' });
   const lossCtl = checks({ key: 'r.losses', label: 'regression.losses', value: st.losses,
     options: OFFERED.map((name, k) => ({ value: name, label: `loss:${name}`,
-      swatch: el('span', { class: 'swatch', 'aria-hidden': 'true', style: { borderTopColor: COLOURS[k], borderTopStyle: DASHES[k] ? 'dashed' : 'solid' } }) })),
+      swatch: el('span', { class: 'swatch', 'aria-hidden': 'true', style: { borderTopColor: COLOURS[k % COLOURS.length], borderTopStyle: DASHES[k % DASHES.length] ? 'dashed' : 'solid' } }) })),
     onChange: (v) => {
       if (!v.length) { lossCtl.value = st.losses; return; }
       st.losses = OFFERED.filter((x) => v.includes(x));
@@ -67,10 +71,8 @@ export function mount(root, boot) {
   const focusCtl = select({ key: 'r.focus', label: 'regression.focus', value: st.focus,
     options: st.losses.map((name) => ({ value: name, label: `loss:${name}` })),
     onChange: (v) => { st.focus = v; save(); refit(true); } });
-  const deltaCtl = slider({ key: 'r.delta', label: 'regression.delta', min: 0.1, max: 5, step: 0.1, value: st.delta,
-    onInput: (v) => { st.delta = v; save(); refit(false); }, onChange: () => refit(true) });
-  const qCtl = slider({ key: 'r.q', label: 'regression.q', min: 0.05, max: 0.95, step: 0.05, value: st.q,
-    onInput: (v) => { st.q = v; save(); refit(false); }, onChange: () => refit(true) });
+  const paramCtls = PARAMS.map((p) => ({ def: p, ctl: slider({ key: p.key, label: C.sliderLabel('regression', p), min: p.min, max: p.max,
+    step: p.step, value: st.params[p.key], onInput: (v) => { st.params[p.key] = v; save(); refit(false); }, onChange: () => refit(true) }) }));
   const sharesCtl = toggle({ key: 'r.shares', label: 'regression.show_shares', value: st.shares,
     onChange: (v) => { st.shares = v; save(); draw(); } });
 
@@ -91,7 +93,7 @@ export function mount(root, boot) {
     heading(2, 'regression.title', { id: 'regression-h' }),
     para('regression.intro', { class: 'intro', 'data-group': 'intro' }),
     el('div', { class: 'two-col' },
-      el('div', { class: 'controls' }, lossCtl.node, focusCtl.node, deltaCtl.node, qCtl.node, sharesCtl.node,
+      el('div', { class: 'controls' }, lossCtl.node, focusCtl.node, ...paramCtls.map((c) => c.ctl.node), sharesCtl.node,
         el('div', { class: 'row' }, addBtn, outlierBtn), el('div', { class: 'row' }, resetBtn, clearBtn, csvBtn)),
       el('div', { class: 'results' }, plotLabel, plot, live,
         tr(el('h3'), 'regression.lines'), el('div', { class: 'table-wrap' }, linesTable),
@@ -99,18 +101,19 @@ export function mount(root, boot) {
         shareFigure.node)));
   root.append(section);
 
+  const used = (p) => p.losses.some((name) => st.losses.includes(name));
   function syncParams() {
-    deltaCtl.node.hidden = !st.losses.includes('huber') && !st.losses.includes('smooth_l1');
-    qCtl.node.hidden = !st.losses.includes('quantile');
+    for (const { def, ctl } of paramCtls) ctl.node.hidden = !used(def);
     S.applyHide(section);
   }
   function save() {
-    S.set({ 'r.points': st.points.map(([x, y]) => `${x}:${y}`).join(','), 'r.losses': st.losses, 'r.delta': st.delta, 'r.q': st.q,
+    S.set({ 'r.points': st.points.map(([x, y]) => `${x}:${y}`).join(','), 'r.losses': st.losses,
+      ...Object.fromEntries(PARAMS.map((p) => [p.key, used(p) ? st.params[p.key] : null])),
       'r.focus': st.focus, 'r.shares': st.shares });
   }
-  const params = (name) => (name === 'huber' ? { delta: st.delta } : name === 'smooth_l1' ? { beta: st.delta } : name === 'quantile' ? { q: st.q } : {});
-  const colourOf = (name) => COLOURS[OFFERED.indexOf(name)];
-  const dashOf = (name) => DASHES[OFFERED.indexOf(name)];
+  const params = (name) => C.paramsOf(name, PARAMS, st.params);
+  const colourOf = (name) => COLOURS[OFFERED.indexOf(name) % COLOURS.length];
+  const dashOf = (name) => DASHES[OFFERED.indexOf(name) % DASHES.length];
   const short = (name) => (lossText(name) ? lossText(name).short : name);
 
   // ---------------------------------------------------------------------------------------------- fitting
@@ -221,7 +224,7 @@ export function mount(root, boot) {
   async function drawShares() {
     if (!fit || !fit.points.length || fit.points.some((p) => p.pred === undefined)) { shareFigure.node.hidden = true; return; }
     shareFigure.node.hidden = false;
-    const both = [st.focus, ...['mse', 'mae'].filter((x) => x !== st.focus)].slice(0, 2);
+    const both = [st.focus, ...panel.compare.filter((x) => x !== st.focus)].slice(0, 2);
     const got = await fetchFigure({ args: { pred: fit.points.map((p) => p.pred), target: fit.points.map((p) => p.y), losses: both,
       params: Object.fromEntries(both.map((n) => [n, params(n)]).filter(([, v]) => Object.keys(v).length)),
       labels: fit.points.map((p, i) => `#${i + 1}`) }, lang: lang() });
