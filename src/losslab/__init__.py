@@ -47,6 +47,16 @@ __all__ = [
 ]
 
 
+def _explain(loss: Loss, pred: Any, target: Any, **kwargs: Any) -> Any:
+    # imported on first use: the explanation texts are not needed to compute a loss (import time stays < 0.3 s)
+    from .explain import explain
+
+    return explain(loss, pred, target, **kwargs)
+
+
+Loss.explainer = staticmethod(_explain)  # Loss.explain defers to the explain layer
+
+
 def __getattr__(name: str) -> Any:
     """``losslab.<loss name>(pred, target, **params, reduction=..., sample_weight=...)`` for every catalog name."""
     from .losses import _core

@@ -335,6 +335,8 @@ class Loss:
         (it contributes 0 under ``"none"`` and leaves the mean, like ``ignore_index``).
     """
 
+    explainer: Callable[..., Any] = staticmethod(lambda *args, **kwargs: None)  # set by losslab/__init__.py
+
     def __init__(self, definition: LossDefinition, **params: Any) -> None:
         self.definition = definition
         values: dict[str, Any] = {}
@@ -455,9 +457,9 @@ class Loss:
         Returns a :class:`losslab.explain.Explanation`; ``call_kwargs`` are those of the call (``reduction``,
         ``sample_weight``, ``nan_policy``) plus ``max_rows`` for large inputs.
         """
-        from ..explain import explain
-
-        return explain(self, pred, target, lang=lang, **call_kwargs)
+        # The explain layer sits above the catalog; the package root (the composition root, which imports both)
+        # installs it here, so the catalog never imports upward.
+        return Loss.explainer(self, pred, target, lang=lang, **call_kwargs)
 
     def prepare(self, pred: Any, target: Any, nan_policy: NanPolicy = "raise") -> Batch:
         """Validate the input and lay it out as the loss sees it: (N, K) elements or (N, C) rows, labels one-hot.
