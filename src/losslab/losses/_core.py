@@ -312,7 +312,8 @@ class Batch:
 
 def _shape_error(loss: str, expected: str, pred: Array, target: Array, hint: str | None = None) -> LossInputError:
     got = f"pred of shape {v.shape_str(tuple(pred.shape))} and target of shape {v.shape_str(tuple(target.shape))}"
-    return LossInputError(loss, "target", expected, got, hint)
+    return LossInputError(loss, "target", expected, got, hint or "pred and target must describe the same examples: "
+                          "check the order of the arguments (pred first) and any missing reshape")
 
 
 class Loss:
@@ -830,7 +831,13 @@ class Loss:
             else:
                 value = xp.sum(per) / total
             if d.finalize == "sqrt":
-                value = xp.sqrt(value)
+                if is_numpy(xp):
+                    value = xp.sqrt(value)  # (a NumPy scalar stays a scalar; no autograd to care for)
+                else:
+                    # sqrt's slope is infinite at 0; the gradient below takes 0 there (a perfect fit), and so
+                    # does autograd through this where (sqrt of 1 in the untaken branch keeps it finite)
+                    zero = value == 0
+                    value = xp.where(zero, xp.zeros_like(value), xp.sqrt(xp.where(zero, xp.ones_like(value), value)))
 
         g = None
         if want_grad:
