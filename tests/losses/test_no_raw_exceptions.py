@@ -30,7 +30,8 @@ arrays = st.one_of(
     st.builds(lambda n: np.zeros((n, 0)), st.integers(0, 3)),
     st.builds(lambda n, c: np.random.default_rng(n).random((n, c)), st.integers(1, 4), st.integers(1, 4)),
     st.builds(lambda xs: np.asarray(xs, dtype=object), st.lists(st.sampled_from([1, "a", None, 2.5]), max_size=4)),
-    st.builds(lambda xs: np.asarray(xs, dtype=np.complex128), st.lists(st.complex_numbers(max_magnitude=5), max_size=4)),
+    st.builds(lambda xs: np.asarray(xs, dtype=np.complex128),
+              st.lists(st.complex_numbers(max_magnitude=5), max_size=4)),
 )
 inputs = st.one_of(scalars, flat, ragged, arrays, st.dictionaries(st.text(max_size=2), scalars, max_size=2))
 keywords = st.fixed_dictionaries({}, optional={

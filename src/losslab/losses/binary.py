@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from .._numeric import sigmoid
 from ..errors import LossInputError
 from ._arrays import Array, Namespace
 from ._core import Columns, LossDefinition, Param, boolean, number, register
 from ._params import PositiveWeights
-from ._stable import clip_probability, sigmoid_pair, softplus
+from ._stable import clip_probability, differentiable, relu, sigmoid_pair, softplus
 from .fast import binary as fast
 
 PROBABILITY_EPS = 1e-7  # Keras's backend epsilon: the clip used by the probability paths
@@ -41,14 +42,9 @@ def _pos_weight(xp: Namespace, like: Array, pos_weight: Any) -> Any:
 # ------------------------------------------------------------------------------------- explanation steps
 # Named columns on the user's own numbers (NumPy float64, laid out (N, K) or (N, C)); the names are the [ui]
 # keys of explain/texts, so every renderer can translate them. The loss itself always comes from the value.
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
 def _prob(p: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
     if params.get("from_logits"):
-        return _sigmoid(p)
+        return sigmoid(p)
     return np.clip(p, params.get("eps", 1e-7), 1.0 - params.get("eps", 1e-7))
 
 
@@ -177,7 +173,13 @@ def focal_modulation(xp: Namespace, q: Array, gamma: float) -> tuple[Array, Arra
     """(q^gamma, d(q^gamma)/dq), with the derivative taken as 0 at q = 0 when gamma < 1 (a perfect prediction)."""
     if gamma == 0.0:
         return xp.ones_like(q), xp.zeros_like(q)
-    m = q**gamma
+    if gamma < 1.0 and differentiable(q):
+        # q^gamma has an infinite slope at q = 0 (a saturated, correct prediction), and inf * (dq = 0) is NaN in
+        # autograd: take the power of a safe base there, so both branches are finite and the slope is 0 as below
+        zero = q == 0
+        m = xp.where(zero, xp.zeros_like(q), xp.where(zero, xp.ones_like(q), q) ** gamma)
+    else:
+        m = q**gamma
     if gamma >= 1.0:
         return m, gamma * q ** (gamma - 1.0)
     safe = xp.where(q > 0, q, xp.ones_like(q))
@@ -243,7 +245,8 @@ def signed_labels(xp: Namespace, target: Array) -> Array:
 
 
 def hinge_value(xp: Namespace, pred: Array, target: Array) -> Array:
-    return xp.clip(1.0 - target * pred, 0.0, None)
+    # relu: slope 0 on the hinge itself (t p = 1), the subgradient hinge_grad takes, for autograd too
+    return relu(xp, 1.0 - target * pred)
 
 
 def hinge_grad(xp: Namespace, pred: Array, target: Array) -> Array:
@@ -252,7 +255,7 @@ def hinge_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 
 
 def squared_hinge_value(xp: Namespace, pred: Array, target: Array) -> Array:
-    h = xp.clip(1.0 - target * pred, 0.0, None)
+    h = relu(xp, 1.0 - target * pred)
     return h * h
 
 

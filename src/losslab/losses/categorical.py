@@ -15,7 +15,7 @@ import numpy as np
 from ._arrays import Array, Namespace
 from ._core import Columns, LossDefinition, Param, number, register
 from ._params import ClassWeights, Options
-from ._stable import clip_probability, softmax_parts
+from ._stable import clip_probability, differentiable, relu, softmax_parts
 from .binary import EPS_PARAM, FROM_LOGITS_PARAM, PROBABILITY_EPS, focal_modulation, probability_unless_logits
 from .fast import rows as fast
 
@@ -244,10 +244,16 @@ def _best_wrong(xp: Namespace, pred: Array, true: Array) -> tuple[Array, Array]:
 def categorical_hinge_value(xp: Namespace, pred: Array, target: Array) -> Array:
     true = _true_class(xp, target)
     if pred.shape[1] == 1:
-        return xp.zeros((pred.shape[0],), dtype=pred.dtype)
-    neg, _ = _best_wrong(xp, pred, true)
+        # no wrong class, no loss; still a function of pred, so that autograd finds a (zero) gradient
+        return xp.sum(0.0 * pred, axis=1) + 0.0
+    neg, wrong = _best_wrong(xp, pred, true)
+    if differentiable(pred):
+        # the score of the *first* best wrong class, as the gradient picks it (a max would split the gradient
+        # between tied wrong classes)
+        neg = xp.sum(wrong * pred, axis=1)
     pos = xp.sum(true * pred, axis=1)
-    return xp.clip(1.0 + neg - pos, 0.0, None)
+    # relu: slope 0 exactly on the margin, the subgradient categorical_hinge_grad takes
+    return relu(xp, 1.0 + neg - pos)
 
 
 def categorical_hinge_grad(xp: Namespace, pred: Array, target: Array) -> Array:
@@ -286,7 +292,8 @@ def multi_margin_value(xp: Namespace, pred: Array, target: Array, margin: float,
     true = _true_class(xp, target)
     c = pred.shape[1]
     score_true = xp.sum(true * pred, axis=1, keepdims=True)
-    h = xp.where(true > 0, xp.zeros_like(pred), xp.clip(margin - score_true + pred, 0.0, None))
+    # relu: slope 0 exactly on the margin, the subgradient multi_margin_grad takes
+    h = xp.where(true > 0, xp.zeros_like(pred), relu(xp, margin - score_true + pred))
     return xp.sum(h if p == 1 else h * h, axis=1) / c
 
 

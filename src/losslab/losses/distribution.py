@@ -14,6 +14,7 @@ import numpy as np
 
 from ._arrays import Array, Namespace
 from ._core import Columns, LossDefinition, Param, number, register
+from ._stable import clip, differentiable, stop_gradient, zero_with_slope
 from .binary import PROBABILITY_EPS
 from .fast import rows as fast
 
@@ -43,7 +44,7 @@ def xlogy(xp: Namespace, x: Array, y: Array) -> Array:
 
 
 def kl_value(xp: Namespace, pred: Array, target: Array, eps: float) -> Array:
-    pc = xp.clip(pred, eps, 1.0)
+    pc = clip(xp, pred, eps, 1.0)  # slope 1 on [eps, 1], edges included, as kl_grad takes it
     return xp.sum(xlogy(xp, target, target) - xlogy(xp, target, pc), axis=1)
 
 
@@ -79,8 +80,17 @@ register(LossDefinition(
 
 def js_value(xp: Namespace, pred: Array, target: Array) -> Array:
     m = 0.5 * (pred + target)
-    return 0.5 * xp.sum(xlogy(xp, target, target) - xlogy(xp, target, m) + xlogy(xp, pred, pred)
-                        - xlogy(xp, pred, m), axis=1)
+    value = 0.5 * xp.sum(xlogy(xp, target, target) - xlogy(xp, target, m) + xlogy(xp, pred, pred)
+                         - xlogy(xp, pred, m), axis=1)
+    # At p_c = 0 the 0 log 0 = 0 convention hides the p log(p / m) terms from autograd, which then finds -1/2
+    # (t_c > 0) or 0 (t_c = 0) where js_grad reports its convention: the slope at p = 1e-300 (the true one is
+    # -infinity) and the exact one-sided log(2)/2. An exactly-zero term gives autograd the difference.
+    if differentiable(pred):
+        p0 = stop_gradient(xp, pred)
+        natural = xp.where(target > 0, xp.full_like(p0, -0.5), xp.zeros_like(p0))
+        slope = xp.where(p0 == 0, js_grad(xp, p0, target) - natural, xp.zeros_like(p0))
+        value = value + xp.sum(zero_with_slope(xp, pred, slope), axis=1)
+    return value
 
 
 _TINY = 1e-300

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._arrays import Array, Namespace
 from ._core import Columns, LossDefinition, Param, boolean, number, register
+from ._stable import differentiable, magnitude, relu
 from .fast import regression as fast
 
 _LOG2 = math.log(2.0)
@@ -138,7 +139,7 @@ register(LossDefinition(
 
 # ----------------------------------------------------------------------------------------------- absolute error
 def absolute_error(xp: Namespace, pred: Array, target: Array) -> Array:
-    return xp.abs(pred - target)
+    return magnitude(xp, pred - target)  # slope sign(e): 0 at a perfect prediction under any autograd
 
 
 def absolute_error_grad(xp: Namespace, pred: Array, target: Array) -> Array:
@@ -229,9 +230,9 @@ register(LossDefinition(
 
 
 def smooth_l1_value(xp: Namespace, pred: Array, target: Array, beta: float) -> Array:
-    a = xp.abs(pred - target)
     if beta == 0.0:
-        return a
+        return magnitude(xp, pred - target)  # plain L1: slope sign(e), 0 at e = 0 as in the gradient
+    a = xp.abs(pred - target)
     return xp.where(a < beta, (0.5 / beta) * a * a, a - 0.5 * beta)
 
 
@@ -301,6 +302,10 @@ register(LossDefinition(
 # ------------------------------------------------------------------------------------------------------ quantile
 def pinball_value(xp: Namespace, pred: Array, target: Array, q: float) -> Array:
     d = target - pred
+    if differentiable(d):
+        # the same numbers, but autograd takes the subgradient 0 at d = 0 as pinball_grad does (a max of the two
+        # lines passes half of each slope there: 1/2 - q instead of 0)
+        return q * relu(xp, d) + (1.0 - q) * relu(xp, -d)
     return xp.maximum(q * d, (q - 1.0) * d)
 
 
@@ -363,7 +368,7 @@ register(LossDefinition(
 
 # ---------------------------------------------------------------------------------------------------------- mape
 def mape_value(xp: Namespace, pred: Array, target: Array, eps: float) -> Array:
-    return 100.0 * xp.abs(target - pred) / xp.clip(xp.abs(target), eps, None)
+    return 100.0 * magnitude(xp, target - pred) / xp.clip(xp.abs(target), eps, None)
 
 
 def mape_grad(xp: Namespace, pred: Array, target: Array, eps: float) -> Array:

@@ -1,0 +1,383 @@
+"""Autograd through every built-in loss gives ``loss.grad``, on exactly the inputs where formulas tend to break it.
+
+On torch tensors a loss is made of torch operations, so ``backward()`` differentiates the *value* formula. That
+equals the analytic ``loss.grad`` only if the value is written for it: a max that passes a gradient to every tied
+entry, a ``where`` whose untaken branch is inf or NaN, a power at 0, a clip or max whose derivative at its corner is
+not the subgradient ``loss.grad`` takes there. Random inputs never land on those points (``test_backends`` covers
+them), so this file builds them on purpose, for every built-in loss and every parameter path: ties and all-zero
+logits, zero error, saturated scores (+-50, +-500, +-800), inputs exactly on a kink or margin, one-class rows,
+probabilities 0 and 1 and the clip edges.
+
+In the spirit of scikit-learn's ``test_common``: every built-in loss has its parameter paths, in ``PATHS`` or taken
+from its metadata (``paths``), and anything left out is listed in ``EXCLUDED`` with the reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+import losslab
+from losslab.losses import definitions
+from losslab.losses._core import fast_path
+
+torch = pytest.importorskip("torch")
+
+RTOL, ATOL = 1e-9, 1e-12
+EPS = 1e-7  # the default probability clip of the cross-entropy and focal losses
+
+EXCLUDED: dict[str, str] = {}
+"""Built-in losses (or ``"loss/case"``) left out of the comparison, with the reason. None today."""
+
+Params = dict[str, Any]
+Inputs = tuple[str, np.ndarray, np.ndarray]  # (case id, pred, target)
+
+# Parameter paths: every branch a parameter selects (from_logits, gamma 0 / < 1 / 1 / > 1, label smoothing,
+# smoothing beta = 0, log_input, p = 1 / 2, ...). Kinks sit at the parameter values, so those vary too.
+PATHS: dict[str, list[Params]] = {
+    "mse": [{}],
+    "sse": [{}],
+    "rmse": [{}],
+    "mae": [{}],
+    "huber": [{"delta": 1.0}, {"delta": 0.5}, {"delta": 2.0}],
+    "smooth_l1": [{"beta": 1.0}, {"beta": 0.5}, {"beta": 0.0}],
+    "log_cosh": [{}],
+    "quantile": [{"q": 0.5}, {"q": 0.1}, {"q": 0.9}],
+    "msle": [{}],
+    "mape": [{}, {"eps": 1e-3}],
+    "poisson": [{"log_input": False}, {"log_input": True}, {"log_input": False, "eps": 1e-3}],
+    "binary_cross_entropy": [
+        {"from_logits": fl, "label_smoothing": ls, "pos_weight": pw}
+        for fl, ls, pw in itertools.product((False, True), (0.0, 0.1), (None, 2.0))
+    ] + [{"eps": 1e-3}],
+    "binary_focal": [
+        {"gamma": g, "alpha": a, "from_logits": fl}
+        for g, a, fl in itertools.product((0.0, 0.5, 1.0, 2.0), (None, 0.25), (False, True))
+    ],
+    "hinge": [{}],
+    "squared_hinge": [{}],
+    "categorical_cross_entropy": [
+        {"from_logits": fl, "label_smoothing": ls} for fl, ls in itertools.product((False, True), (0.0, 0.1))
+    ] + [{"from_logits": True, "class_weight": {0: 2.0}}, {"eps": 1e-3}],
+    "sparse_categorical_cross_entropy": [
+        {"from_logits": fl, "label_smoothing": ls} for fl, ls in itertools.product((False, True), (0.0, 0.1))
+    ] + [{"from_logits": True, "ignore_index": 1}, {"from_logits": False, "class_weight": {0: 2.0}}],
+    "categorical_focal": [
+        {"gamma": g, "from_logits": fl} for g, fl in itertools.product((0.0, 0.5, 1.0, 2.0), (False, True))
+    ] + [{"gamma": 0.5, "alpha": 1.0, "from_logits": True}],
+    "categorical_hinge": [{}],
+    "multi_margin": [{"margin": m, "p": p} for m, p in itertools.product((1.0, 0.5), (1, 2))],
+    "kl_divergence": [{}, {"eps": 1e-3}],
+    "js_divergence": [{}],
+}
+
+
+
+
+def paths(d: Any) -> list[Params]:
+    """The paths of a loss: its entry in PATHS, else from its metadata (the defaults; each slider parameter at the
+    ends of its slider; each boolean switch flipped), so a new loss is checked without editing this file."""
+    if d.name in PATHS:
+        return PATHS[d.name]
+    out: list[Params] = [{}]
+    for p in d.params:
+        if p.slider is not None:
+            out += [{p.name: p.convert(v)} for v in (p.slider[0], p.slider[1]) if v != p.default]
+        elif p.type == "bool":
+            out.append({p.name: not p.default})
+    return out
+
+
+# ------------------------------------------------------------------------------------------------- edge inputs
+def _pairs(preds: list[float], targets: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Every pred against every target, flat (an elementwise loss's elements are independent)."""
+    p, t = zip(*itertools.product(preds, targets), strict=True)
+    return np.array(p, dtype=np.float64), np.array(t, dtype=np.float64)
+
+
+def _errors(kinks: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """pred = target + e, with e exactly 0, exactly on each kink (+-), tiny, ordinary and saturated (+-50, +-500)."""
+    errors = [0.0, 1e-9, -1e-9, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0, 50.0, -50.0, 500.0, -500.0]
+    errors += [s * k for k in kinks for s in (1.0, -1.0)]
+    targets = [0.0, 1.0, -2.0]  # exact in binary: t + e - t == e for these errors, so a kink is hit exactly
+    e, t = _pairs(errors, targets)
+    return t + e, t
+
+
+def regression_inputs(name: str, params: Params) -> Iterator[Inputs]:
+    if name == "msle":  # pred, target > -1
+        values = [0.0, 1e-9, 0.5, 3.0, 50.0, 500.0, -0.5, -0.999]
+        yield "zero_error", np.array(values), np.array(values)
+        yield "pairs", *_pairs(values, values)
+        return
+    if name == "poisson" and not params["log_input"]:  # a rate >= 0
+        yield "zero_error", np.array([0.0, 1.0, 2.5]), np.array([0.0, 1.0, 2.5])
+        yield "pairs", *_pairs([0.0, 1e-12, 0.5, 3.0, 50.0, 500.0], [0.0, 1.0, 2.5])
+        return
+    if name == "poisson":  # log-rates: e^500 is finite, e^800 is not
+        yield "log_rates", *_pairs([0.0, 1e-9, -1.0, 2.0, 50.0, -50.0, 500.0, -500.0, -800.0], [0.0, 1.0, 2.5])
+        return
+    kinks = tuple(v for k, v in params.items() if k in ("delta", "beta") and v > 0)
+    yield "zero_error", np.array([0.0, 1.5, -2.0, 1e3]), np.array([0.0, 1.5, -2.0, 1e3])
+    yield "errors", *_errors(kinks)
+    if name == "mape":  # |target| below the eps floor, and 0
+        yield "small_targets", *_pairs([0.0, 1e-9, 1.0, -1.0], [0.0, 1e-9, -1e-9, 1e-3])
+
+
+LOGITS = [0.0, 1e-3, -1e-3, 2.0, -2.0, 50.0, -50.0, 500.0, -500.0, 800.0, -800.0]
+PROBABILITIES = [0.0, 1.0, EPS, 1.0 - EPS, EPS / 2, 1.0 - EPS / 2, 1e-3, 1.0 - 1e-3, 0.5, 0.3, 1e-300]
+
+
+def binary_inputs(name: str, params: Params) -> Iterator[Inputs]:
+    if name in ("hinge", "squared_hinge"):
+        scores = [1.0, -1.0, 0.0, 0.5, -0.5, 2.0, -2.0, 50.0, -50.0, 500.0, -500.0]  # +-1: exactly on the margin
+        yield "signed", *_pairs(scores, [-1.0, 1.0])
+        yield "zero_one", *_pairs(scores, [0.0, 1.0])
+        return
+    targets = [0.0, 1.0, 0.25]
+    if params.get("from_logits"):
+        yield "logits", *_pairs(LOGITS, targets)
+        yield "all_zero", np.zeros(4), np.array([0.0, 1.0, 1.0, 0.0])
+    else:
+        yield "probabilities", *_pairs(PROBABILITIES, targets)
+
+
+LOGIT_ROWS = [
+    [0.0, 0.0, 0.0],  # a zero-initialised output layer
+    [2.0, 2.0, -1.0],  # tied top logits
+    [-1.0, 2.0, 2.0],
+    [2.0, -1.0, 2.0],
+    [1.0, 1.0, 1.0],
+    [500.0, 0.0, 0.0],
+    [-500.0, 0.0, 0.0],
+    [0.0, 500.0, -500.0],
+    [500.0, 500.0, 0.0],
+    [50.0, -50.0, 0.0],
+    [800.0, 0.0, -800.0],
+    [0.3, -1.2, 2.0],
+]
+PROBABILITY_ROWS = [
+    [1.0, 0.0, 0.0],
+    [0.0, 1.0, 0.0],
+    [1 / 3, 1 / 3, 1 / 3],
+    [EPS, 1.0 - 2 * EPS, EPS],
+    [1.0 - EPS, EPS, 0.0],
+    [0.5, 0.5, 0.0],
+    [0.2, 0.3, 0.5],
+    [1e-3, 1.0 - 2e-3, 1e-3],
+]
+SCORE_ROWS = [
+    [0.0, 0.0, 0.0],  # ties everywhere
+    [1.0, 0.0, 0.0],  # class 0 leads by exactly the margin 1
+    [2.0, 1.0, 1.0],  # ... and the wrong classes tie
+    [1.0, 1.0, 0.0],
+    [0.5, 0.0, -0.5],  # margin 0.5 exactly
+    [1.0, 0.5, 0.5],
+    [2.0, 2.0, 2.0],
+    [50.0, -50.0, 0.0],
+    [-500.0, 500.0, 0.0],
+]
+SOFT_TARGETS = [[0.2, 0.3, 0.5], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]
+
+
+def _rows_by_label(rows: list[list[float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Every row against every class as the true one: (pred rows, integer labels)."""
+    c = len(rows[0])
+    pred = np.array([row for row in rows for _ in range(c)], dtype=np.float64)
+    labels = np.array([y for _ in rows for y in range(c)], dtype=np.int64)
+    return pred, labels
+
+
+def rows_inputs(name: str, params: Params) -> Iterator[Inputs]:
+    sparse = name == "sparse_categorical_cross_entropy"
+    margin = name in ("categorical_hinge", "multi_margin")
+    if name in ("kl_divergence", "js_divergence"):
+        pairs = list(itertools.product(PROBABILITY_ROWS, PROBABILITY_ROWS))
+        yield "zeros", np.array([p for p, _ in pairs]), np.array([t for _, t in pairs])
+        yield "one_class", np.array([[1.0], [1.0]]), np.array([[1.0], [1.0]])
+        return
+    if margin:
+        rows = SCORE_ROWS
+        one_class = np.array([[0.0], [2.0], [-500.0]])
+    elif params.get("from_logits"):
+        rows = LOGIT_ROWS
+        one_class = np.array([[0.0], [3.0], [-500.0], [800.0]])
+    else:
+        rows = PROBABILITY_ROWS
+        one_class = np.array([[1.0], [1.0]])
+    scores, labels = _rows_by_label(rows)
+    if sparse or margin:
+        yield "labels", scores, labels
+    if not sparse:
+        yield "one_hot", scores, np.eye(3)[labels]
+    if not sparse and not margin:
+        soft = np.array([t for _ in rows for t in SOFT_TARGETS])
+        yield "soft_targets", np.array([row for row in rows for _ in SOFT_TARGETS]), soft
+    yield "one_class", one_class, (np.zeros(len(one_class), dtype=np.int64) if sparse else np.ones_like(one_class))
+    yield "two_classes", *_two_class_rows(params, sparse, margin)
+
+
+def _two_class_rows(params: Params, sparse: bool, margin: bool) -> tuple[np.ndarray, np.ndarray]:
+    if margin or params.get("from_logits"):
+        pred = np.array([[0.0, 0.0], [500.0, -500.0], [-800.0, 800.0], [1.0, 0.0]])
+    else:
+        pred = np.array([[0.5, 0.5], [1.0, 0.0], [0.0, 1.0], [EPS, 1.0 - EPS]])
+    labels = np.array([0, 0, 0, 1])
+    return pred, (labels if sparse or margin else np.eye(2)[labels])
+
+
+def inputs_for(name: str, task: str, params: Params) -> Iterator[Inputs]:
+    if task == "regression":
+        yield from regression_inputs(name, params)
+    elif task == "binary":
+        yield from binary_inputs(name, params)
+    else:
+        yield from rows_inputs(name, params)
+
+
+# -------------------------------------------------------------------------------------------------- the cases
+@dataclass(frozen=True)
+class AutogradCase:
+    name: str
+    params: Params
+    inputs: str
+    pred: np.ndarray
+    target: np.ndarray
+
+    @property
+    def id(self) -> str:
+        shown = ",".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.name}({shown})-{self.inputs}"
+
+
+def _builtins() -> list[Any]:
+    return [d for d in definitions() if d.builtin]
+
+
+def _cases() -> list[AutogradCase]:
+    cases = []
+    for d in _builtins():
+        if d.name in EXCLUDED:
+            continue
+        for params in paths(d):
+            for inputs, pred, target in inputs_for(d.name, d.task, params):
+                if f"{d.name}/{inputs}" not in EXCLUDED:
+                    cases.append(AutogradCase(d.name, params, inputs, pred, target))
+    return cases
+
+
+CASES = _cases()
+
+
+def test_every_builtin_loss_has_paths() -> None:
+    missing = [d.name for d in _builtins() if not any(c.name == d.name for c in CASES) and d.name not in EXCLUDED]
+    assert not missing, f"no autograd case for {missing}: add paths to PATHS or an input recipe to inputs_for"
+    unknown = set(PATHS) - {d.name for d in _builtins()}
+    assert not unknown, f"PATHS names losses that are not built in: {sorted(unknown)}"
+
+
+def test_every_parameter_is_exercised() -> None:
+    # a parameter that no path sets is a branch nobody checked: each one appears in some path (or is "weighting"
+    # / "numerics" with its default exercised, which every path does)
+    for d in _builtins():
+        if d.name in EXCLUDED:
+            continue
+        set_somewhere = {k for params in paths(d) for k in params}
+        unset = [p.name for p in d.params if p.name not in set_somewhere and p.role not in ("weighting", "numerics")]
+        assert not unset, f"{d.name}: no path in PATHS sets {unset}"
+
+
+def _autograd(
+    loss: Any, pred: np.ndarray, target: np.ndarray, reduction: Any
+) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(the value on tensors, autograd's gradient, loss.grad on the same tensors), in float64."""
+    p = torch.tensor(pred, dtype=torch.float64, requires_grad=True)
+    t = torch.from_numpy(target)
+    value = loss(p, t, reduction=reduction)
+    assert isinstance(value, torch.Tensor) and value.dtype == torch.float64
+    assert value.grad_fn is not None, "the value does not depend on pred: no gradient flows back"
+    (got,) = torch.autograd.grad(value, p, grad_outputs=torch.ones_like(value))
+    expected = loss.grad(torch.from_numpy(pred), t, reduction=reduction)
+    return value.detach(), got.numpy(), expected.numpy()
+
+
+def _check(case: AutogradCase, reduction: Any) -> None:
+    loss = losslab.get(case.name, **case.params)
+    value, got, expected = _autograd(loss, case.pred, case.target, reduction)
+    finite = np.isfinite(expected)
+    assert finite.all(), f"loss.grad itself is not finite at pred {case.pred[~finite]}"
+    bad = ~np.isfinite(got)
+    assert not bad.any(), f"autograd gives {got[bad]} where loss.grad is finite, at pred {case.pred[bad]}"
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL, err_msg=f"{case.id} reduction={reduction}")
+    # the value on tensors is the value on NumPy (terms that exist only for autograd add exactly 0)
+    with fast_path(False):
+        reference = loss(case.pred, case.target, reduction=reduction)
+    np.testing.assert_allclose(value.numpy(), reference, rtol=1e-12, atol=0.0)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_autograd_equals_grad(case: AutogradCase) -> None:
+    reductions = losslab.get(case.name).definition.reductions
+    for reduction in ("mean", "none"):
+        if reduction in reductions:
+            _check(case, reduction)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_autograd_float32_is_finite_and_close(case: AutogradCase) -> None:
+    # float32 saturates sooner (e^-104 is 0): the guards must hold there too, to float32's precision
+    loss = losslab.get(case.name, **case.params)
+    pred = case.pred.astype(np.float32)
+    target = torch.from_numpy(case.target if case.target.dtype.kind == "i" else case.target.astype(np.float32))
+    p = torch.tensor(pred, requires_grad=True)
+    (got,) = torch.autograd.grad(loss(p, target), p)
+    expected = loss.grad(torch.from_numpy(pred), target).numpy()
+    finite = np.isfinite(expected)  # e^500 overflows float32 in poisson(log_input=True): inf in both
+    np.testing.assert_allclose(got.numpy()[finite], expected[finite], rtol=1e-4, atol=1e-6)
+
+
+# ------------------------------------------------------------------------------------ the reported cases, by name
+def _grad_of(name: str, pred: list[Any], target: list[Any], **params: Any) -> np.ndarray:
+    p = torch.tensor(pred, dtype=torch.float64, requires_grad=True)
+    value = losslab.get(name, **params)(p, torch.tensor(target))
+    (g,) = torch.autograd.grad(value, p)
+    return g.numpy()
+
+
+@pytest.mark.parametrize("name", ["categorical_cross_entropy", "sparse_categorical_cross_entropy", "categorical_focal"])
+def test_zero_initialised_output_layer(name: str) -> None:
+    # all-zero logits: softmax is uniform, so the gradient of -log p_0 is [-2/3, 1/3, 1/3] (was [-0.889, 0.444, 0.444])
+    target: list[Any] = [0] if name.startswith("sparse") else [[1.0, 0.0, 0.0]]
+    params: dict[str, Any] = {"from_logits": True}
+    if name == "categorical_focal":
+        params.update(gamma=0.0, alpha=1.0)
+    np.testing.assert_allclose(_grad_of(name, [[0.0, 0.0, 0.0]], target, **params), [[-2 / 3, 1 / 3, 1 / 3]],
+                               rtol=1e-12)
+
+
+def test_rmse_at_zero_error_has_gradient_zero() -> None:
+    # sqrt has an infinite slope at 0; the analytic gradient takes 0 there, and so does autograd (not NaN)
+    np.testing.assert_array_equal(_grad_of("rmse", [1.0, 2.0], [1.0, 2.0]), [0.0, 0.0])
+
+
+def test_one_class_categorical_hinge_has_a_gradient() -> None:
+    np.testing.assert_array_equal(_grad_of("categorical_hinge", [[3.0], [-1.0]], [0, 0]), [[0.0], [0.0]])
+
+
+@pytest.mark.parametrize("gamma", [0.25, 0.5, 0.75])
+def test_focal_with_gamma_below_one_at_saturation(gamma: float) -> None:
+    g = _grad_of("binary_focal", [800.0, -800.0, 0.0], [1.0, 0.0, 1.0], gamma=gamma, from_logits=True)
+    assert np.isfinite(g).all()
+    g = _grad_of("categorical_focal", [[800.0, 0.0, -800.0]], [[1.0, 0.0, 0.0]], gamma=gamma, from_logits=True)
+    assert np.isfinite(g).all()
+
+
+def test_cases_cover_every_builtin_loss() -> None:
+    covered = {c.name for c in CASES}
+    assert covered == {d.name for d in _builtins()} - set(EXCLUDED)
+    assert len(CASES) > 100
