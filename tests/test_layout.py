@@ -29,7 +29,7 @@ KNOWN_CYCLES_BEING_REMOVED: set[frozenset[str]] = set()  # none left
 LAYERS: tuple[tuple[str, ...], ...] = (
     # lowest first; a module may import its own layer and the layers below it (docs/architecture.md)
     ("losslab.errors", "losslab._version", "losslab._jsonable", "losslab._numeric", "losslab._texts",
-     "losslab._tables"),
+     "losslab._tables", "losslab._palette"),
     ("losslab.losses",),
     ("losslab.explain",),
     ("losslab.training",),

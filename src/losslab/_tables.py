@@ -3,6 +3,10 @@
 Numbers come back as float64 with NaN where a value is missing; every other column as an object array of Python
 values (``str``, ``bool``) with ``None`` where missing. Each caller turns :class:`TableError` into its own error
 (a training error, an advice error, an HTTP 400), so the words about the file are written once.
+
+CSV text is read in two steps, :func:`csv_rows` (the parse) and :func:`csv_columns` (the cells: numbers, text or
+missing), which :func:`read_csv_text` chains; a caller with its own checks of the header and the rows (the lab's
+uploads: limits, row-level errors) runs them between the two.
 """
 
 from __future__ import annotations
@@ -10,13 +14,17 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["TABLE_SUFFIXES", "TableError", "read_csv_text", "read_table"]
+__all__ = ["MISSING", "TABLE_SUFFIXES", "TableError", "csv_columns", "csv_rows", "read_csv_text", "read_table"]
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
+"""The cells of CSV text read as missing (trimmed, in any case), as spreadsheets and pandas write them."""
 
 
 class TableError(ValueError):
@@ -37,7 +45,7 @@ def read_table(path: Path) -> dict[str, np.ndarray]:
         if suffix in (".parquet", ".pq"):
             raise TableError(f"{path.name}: reading Parquet needs pyarrow (pip install 'losslab[data]')") from None
         with open(path, newline="", encoding="utf-8") as handle:
-            return _from_rows(list(csv.reader(handle, delimiter=delimiter)), path.name)
+            return _from_rows(_with_content(csv.reader(handle, delimiter=delimiter)), path.name)
     try:
         if suffix in (".parquet", ".pq"):
             table = pq.read_table(path)
@@ -59,23 +67,46 @@ def read_table(path: Path) -> dict[str, np.ndarray]:
 
 
 def read_csv_text(text: str, delimiter: str = ",", source: str = "the text") -> dict[str, np.ndarray]:
-    """The columns of CSV text (a strict parse: a stray quote is an error, not a guess)."""
+    """The columns of CSV text: :func:`csv_rows`, then :func:`csv_columns` of the first row and the others."""
+    return _from_rows(csv_rows(text, delimiter, source), source)
+
+
+def csv_rows(text: str, delimiter: str = ",", source: str = "the text") -> list[list[str]]:
+    """The rows of CSV text, blank lines left out (a strict parse: a stray quote is an error, not a guess)."""
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        return _with_content(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
         raise TableError(f"{source} is not valid CSV ({exc})") from None
-    return _from_rows(rows, source)
+
+
+def csv_columns(header: Sequence[str], body: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
+    """The columns named by ``header`` of the rows ``body``, cell by cell (a short row's missing cells are missing;
+    cells beyond the header are not read).
+
+    A column is float64 when every present cell is a number (missing and non-finite ones become NaN), else an
+    object array of the trimmed texts (``None`` where missing). A cell is missing when, trimmed, it is one of
+    :data:`MISSING` in any case.
+    """
+    columns: dict[str, np.ndarray] = {}
+    for j, name in enumerate(header):
+        cells = [r[j].strip() if j < len(r) else "" for r in body]
+        missing = [c.lower() in MISSING for c in cells]
+        try:
+            numbers = np.array([math.nan if m else float(c) for c, m in zip(cells, missing, strict=True)],
+                               dtype=np.float64)
+        except ValueError:
+            columns[name] = np.array([None if m else c for c, m in zip(cells, missing, strict=True)], dtype=object)
+        else:
+            numbers[~np.isfinite(numbers)] = math.nan
+            columns[name] = numbers
+    return columns
+
+
+def _with_content(rows: Iterable[list[str]]) -> list[list[str]]:
+    return [r for r in rows if any(c.strip() for c in r)]
 
 
 def _from_rows(rows: list[list[str]], source: str) -> dict[str, np.ndarray]:
     if not rows:
         raise TableError(f"{source} is empty (a header row is needed)")
-    header, body = rows[0], rows[1:]
-    columns: dict[str, np.ndarray] = {}
-    for j, name in enumerate(header):
-        raw = [r[j].strip() if j < len(r) else "" for r in body]
-        try:
-            columns[name] = np.array([float(v) if v else math.nan for v in raw], dtype=np.float64)
-        except ValueError:
-            columns[name] = np.array([v if v else None for v in raw], dtype=object)
-    return columns
+    return csv_columns(rows[0], rows[1:])

@@ -43,7 +43,7 @@ def evaluate_binary(loss: Loss, x: np.ndarray, axis: Axis) -> np.ndarray:
         read = loss.with_params(**{switch: axis != "probability"})
         return np.asarray(read(x, ones, reduction="none"), dtype=float)
     if loss.definition.pred_domain(loss.params) == "probability":
-        prob = x if axis == "probability" else 1 / (1 + np.exp(-x))
+        prob = x if axis == "probability" else sigmoid(x)
         return np.asarray(loss(prob, ones, reduction="none"), dtype=float)
     score = _logit(x) if axis == "probability" else x
     return np.asarray(loss(score, ones, reduction="none"), dtype=float)

@@ -14,6 +14,7 @@ import altair as alt
 import numpy as np
 
 from .._jsonable import jsonable
+from .._palette import PALETTE  # the one palette (Okabe–Ito), shared with the browser lab
 from .._version import __version__
 from . import _fonts
 
@@ -28,18 +29,6 @@ __all__ = [
     "finish",
     "records",
 ]
-
-PALETTE: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#000000",  # black
-    "#F0E442",  # yellow (last: weak on white)
-)
-"""Okabe–Ito colours, in the order series take them."""
 
 DASHES: tuple[tuple[float, ...], ...] = ((1, 0), (8, 4), (2, 3), (10, 3, 2, 3), (4, 4), (12, 4, 2, 4, 2, 4), (1, 0),
                                          (6, 2))

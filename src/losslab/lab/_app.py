@@ -24,6 +24,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTex
 from fastapi.staticfiles import StaticFiles
 
 from .._jsonable import jsonable
+from .._palette import PALETTE
 from .._version import __version__
 from ..errors import LossInputError
 from ..explain import texts as T
@@ -498,7 +499,7 @@ def _page(lang: str, _catalog: tuple[int, ...]) -> str:
             "explorer": {task: p["losses"] for task, p in panels["explorer"].items()}, "grid": C.GRID,
             "datasets": F.dataset_list(lang), "version": __version__,
             "darts": F.default_darts(), "points": F.default_points(), "limits": Limits().to_dict(),
-            "font": _ja_font() is not None}
+            "font": _ja_font() is not None, "palette": list(PALETTE)}  # the figures' colours, for the JS and CSS
     payload = json.dumps(jsonable(boot), ensure_ascii=False).replace("</", "<\\/")
     title = _texts.lab_text("page.title", lang)
     return (template.replace("{{lang}}", lang).replace("{{title}}", html.escape(title))

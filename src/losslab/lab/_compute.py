@@ -2,7 +2,8 @@
 
 Nothing here defines a loss: every value is ``loss(pred, target, ...)`` and every gradient ``loss.grad(...)``
 from :mod:`losslab.losses`; the explanations are :func:`losslab.explain`. This module only chooses the inputs
-(the explorer's grid, the darts' coordinates) and packs the answers as JSON-ready data.
+(the explorer's grid, the darts' coordinates) and packs the answers as JSON-ready data with the package's one
+conversion, :func:`losslab._jsonable.jsonable` (NaN and infinity become ``null``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._jsonable import jsonable
 from ..errors import LossInputError, LossInputWarning
 from ..explain import explain as _explain
 from ..explain import texts as T
@@ -33,7 +35,6 @@ __all__ = [
     "explain",
     "offered",
     "panels",
-    "plain",
 ]
 
 GRID = {"low": -6.0, "high": 6.0, "step": 0.05}
@@ -133,21 +134,6 @@ def panels() -> dict[str, Any]:
     }
 
 
-def plain(x: Any) -> Any:
-    """JSON-ready data: NumPy to Python, NaN and infinity to their names (JSON has neither)."""
-    if isinstance(x, np.ndarray):
-        return plain(x.tolist())
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float):
-        return x if math.isfinite(x) else str(x)
-    if isinstance(x, list | tuple):
-        return [plain(v) for v in x]
-    if isinstance(x, Mapping):
-        return {str(k): plain(v) for k, v in x.items()}
-    return x
-
-
 def _catch_warnings() -> Any:
     return warnings.catch_warnings(record=True)
 
@@ -181,11 +167,11 @@ def compute(name: str, params: Mapping[str, Any], pred: Any, target: Any, reduct
         grad = loss.grad(p, t, reduction=reduction, sample_weight=w) if want_grad else None  # type: ignore[arg-type]
     return {
         "loss": loss.name,
-        "params": plain(dict(loss.params)),
+        "params": jsonable(dict(loss.params)),
         "reduction": reduction or loss.definition.default_reduction,
-        "value": plain(np.asarray(value)),
-        "per_example": None if per is None else plain(np.asarray(per)),
-        "grad": None if grad is None else plain(np.asarray(grad)),
+        "value": jsonable(np.asarray(value)),
+        "per_example": None if per is None else jsonable(np.asarray(per)),
+        "grad": None if grad is None else jsonable(np.asarray(grad)),
         "warnings": _warning_texts(caught),
     }
 
@@ -211,7 +197,7 @@ def explain(name: str, params: Mapping[str, Any], pred: Any, target: Any, reduct
         result = _explain(loss, p, t, lang=lang, reduction=reduction, sample_weight=w,  # type: ignore[arg-type]
                           max_rows=max_rows).to_dict()
     result["warnings"] = _warning_texts(caught)
-    return plain(result)
+    return jsonable(result)
 
 
 # ------------------------------------------------------------------------------------------------- the explorer
@@ -258,7 +244,7 @@ def _curves_cached(key: str) -> dict[str, Any]:
         loss = explorer_loss(task, name, params)
         entry: dict[str, Any] = {
             "loss": loss.name,
-            "params": plain({p.name: loss.params[p.name] for p in loss.definition.params if p.role != "input"}),
+            "params": jsonable({p.name: loss.params[p.name] for p in loss.definition.params if p.role != "input"}),
             "title": T.loss_text(loss.name, lang)["title"],
             "label": _label(loss, lang),
         }
@@ -267,15 +253,15 @@ def _curves_cached(key: str) -> dict[str, Any]:
             if task == "regression":
                 # the error grid against target 0; these losses depend on the error only
                 zeros = np.zeros_like(grid)
-                entry["value"] = plain(np.asarray(loss(grid, zeros, reduction="none"), dtype=float))
-                entry["grad"] = plain(np.asarray(loss.grad(grid, zeros, reduction="none"), dtype=float))
+                entry["value"] = jsonable(np.asarray(loss(grid, zeros, reduction="none"), dtype=float))
+                entry["grad"] = jsonable(np.asarray(loss.grad(grid, zeros, reduction="none"), dtype=float))
             else:
                 # the score grid, for each label: value[label][i] is the loss of score grid[i] when the truth is label
                 entry["value"], entry["grad"] = {}, {}
                 for label in (0, 1):
                     t = np.full_like(grid, float(label))
-                    entry["value"][str(label)] = plain(np.asarray(loss(grid, t, reduction="none"), dtype=float))
-                    entry["grad"][str(label)] = plain(np.asarray(loss.grad(grid, t, reduction="none"), dtype=float))
+                    entry["value"][str(label)] = jsonable(np.asarray(loss(grid, t, reduction="none"), dtype=float))
+                    entry["grad"][str(label)] = jsonable(np.asarray(loss.grad(grid, t, reduction="none"), dtype=float))
         series.append(entry)
     return {"task": task, "grid": {**GRID, "n": int(grid.size)}, "series": series}
 

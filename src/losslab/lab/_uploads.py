@@ -5,13 +5,13 @@ A table is a mapping of column name to a NumPy column: float64 (NaN where a valu
 value is a number, else an object array of strings (None where missing). That is the plain form
 :func:`losslab.advice.recommend` reads, and the classification lab turns two numeric columns and a label column
 of it into a :class:`~losslab.training.data.Dataset`. Nothing here is evaluated: a cell is a number or a string.
+The file is read by the package's one table reader (:func:`losslab._tables.csv_rows` and
+:func:`~losslab._tables.csv_columns`); this module adds the lab's bounds and says in words what is wrong.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import math
 import secrets
 import threading
@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 
 from .._jsonable import jsonable
+from .._tables import TableError, csv_columns, csv_rows
 from ._errors import LabError
 from ._limits import Limits
 
 __all__ = ["EXAMPLES", "Table", "UploadStore", "classification_arrays", "example", "parse_csv", "summary"]
 
-MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
 TARGET_NAMES = ("target", "label", "labels", "y", "class", "species", "outcome", "diagnosis", "category")
 EXAMPLES = ("line", "outliers", "counts", "imbalanced", "iris", "diabetes")
 _HEAD_ROWS = 6
@@ -76,33 +76,6 @@ def _delimiter(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _cell_missing(cell: str) -> bool:
-    return cell.strip().lower() in MISSING
-
-
-def _number(cell: str) -> float | None:
-    s = cell.strip()
-    try:
-        x = float(s)
-    except ValueError:
-        return None
-    return x if math.isfinite(x) else math.nan
-
-
-def _column(cells: list[str]) -> np.ndarray:
-    """Numbers when every present cell is one (missing → NaN), else text (missing → None)."""
-    numbers = np.empty(len(cells), dtype=np.float64)
-    for i, cell in enumerate(cells):
-        if _cell_missing(cell):
-            numbers[i] = math.nan
-            continue
-        x = _number(cell)
-        if x is None:
-            return np.array([None if _cell_missing(c) else c.strip() for c in cells], dtype=object)
-        numbers[i] = x
-    return numbers
-
-
 def parse_csv(raw: bytes, name: str, limits: Limits) -> Table:
     """An uploaded CSV file as a :class:`Table`, or a 4xx :class:`LabError` saying what is wrong with it."""
     if not raw.strip():
@@ -110,11 +83,10 @@ def parse_csv(raw: bytes, name: str, limits: Limits) -> Table:
     text, encoding = _decode(raw)
     delimiter = _delimiter(text)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
-    except csv.Error as exc:
-        raise LabError(422, "file", "a well-formed CSV file", f"{exc}",
+        rows = csv_rows(text, delimiter, name)  # blank lines left out
+    except TableError as exc:
+        raise LabError(422, "file", "a well-formed CSV file", str(exc),
                        "check the quotes (\") around values that hold the separator") from None
-    rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise LabError(422, "file", "a CSV file with a header row and data rows", "only empty lines")
     header = [h.strip() for h in rows[0]]
@@ -142,15 +114,12 @@ def parse_csv(raw: bytes, name: str, limits: Limits) -> Table:
     if len(header) < 1:
         raise LabError(422, "file", "a header row with column names", "an empty header row")
     width = len(header)
-    cells: list[list[str]] = [[] for _ in range(width)]
     for i, row in enumerate(body):
         if len(row) > width and any(c.strip() for c in row[width:]):
             raise LabError(422, "file", f"{width} values per row (as in the header)",
                            f"{len(row)} values on line {i + 2}",
                            "a value holding the separator must be quoted; or a column name is missing")
-        for j in range(width):
-            cells[j].append(row[j] if j < len(row) else "")
-    columns = {h: _column(c) for h, c in zip(header, cells, strict=True)}
+    columns = csv_columns(header, body)  # numbers (missing → NaN) or text (missing → None), column by column
     return Table(name=name, columns=columns, target=_suggest_target(columns), encoding=encoding,
                  delimiter=delimiter, size=len(raw))
 

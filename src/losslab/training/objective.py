@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._jsonable import jsonable
+from .._numeric import sigmoid
 from ..errors import LossInputError
 from ..losses import Loss, LossDefinition, get
 from ..losses import definition as loss_definition
@@ -56,11 +58,6 @@ _SUGGEST: dict[str, str] = {
 def default_loss(task: DataTask) -> str:
     """The loss :func:`~losslab.training.fit` uses when none is named: mse, binary_cross_entropy or sparse CCE."""
     return _DEFAULT_LOSS[task]
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -147,7 +144,7 @@ class Objective:
         if h == "identity":
             return Z
         if h == "sigmoid":
-            return _sigmoid(Z)
+            return sigmoid(Z)
         if h == "softmax":
             return _softmax(Z)
         return _softplus(Z)
@@ -165,7 +162,7 @@ class Objective:
             return dpred * pred * (1.0 - pred)
         if h == "softmax":
             return pred * (dpred - np.sum(dpred * pred, axis=1, keepdims=True))
-        return dpred * _sigmoid(Z)
+        return dpred * sigmoid(Z)
 
     # -- reading the scores ---------------------------------------------------------------------------------
     @property
@@ -190,7 +187,7 @@ class Objective:
         if self.task == "regression" or not self.probabilistic:
             return None
         if self.n_outputs == 1:
-            p1 = _sigmoid(Z[:, 0].astype(np.float64))
+            p1 = sigmoid(Z[:, 0].astype(np.float64))
             return np.stack([1.0 - p1, p1], axis=1)
         return _softmax(Z.astype(np.float64))
 
@@ -249,18 +246,10 @@ class Objective:
 
     def describe(self) -> dict[str, Any]:
         """The matching as plain data: loss name and parameters, head, target format, outputs."""
-        return {"loss": self.loss.name, "params": {k: _plain(v) for k, v in self.user_loss.params.items()},
+        return {"loss": self.loss.name, "params": jsonable(dict(self.user_loss.params)),
                 "head": self.head, "target_format": self.target_format, "n_outputs": self.n_outputs,
                 "scale_target": self.scale_target, "probabilistic": self.probabilistic,
                 "reduction": self.reduction}
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, Mapping):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, tuple):
-        return [_plain(x) for x in v]
-    return v
 
 
 def make_objective(

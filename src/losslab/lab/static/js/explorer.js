@@ -6,7 +6,7 @@
 // then only reads those tables and moves the markers in the figure; no request is needed to show the numbers.
 // The explanation is asked for in the background (the latest position wins).
 
-import { el, svg, fmt, latest, snap, metrics, nextPaint, debounce } from './util.js';
+import { el, svg, fmt, latest, snap, metrics, nextPaint, debounce, colour } from './util.js';
 import { t, tr, onLang, lang, lossText } from './i18n.js';
 import * as S from './state.js';
 import { postJSON } from './api.js';
@@ -162,7 +162,8 @@ export function mount(root, boot) {
       return { loss: s.loss, label: s.label, series: specSeries[k] || s.label, value: num(value), grad: num(grad) };
     });
   }
-  const num = (v) => (typeof v === 'number' ? v : Number(v));
+  // a value that is not a finite number (NaN, ±∞) comes as null (losslab._jsonable): shown as '—', left out of the figure
+  const num = (v) => (typeof v === 'number' ? v : null);
 
   function drawReadout(vals) {
     const reg = st.task === 'regression';
@@ -185,14 +186,15 @@ export function mount(root, boot) {
   const SHAPES = ['●', '■', '▲', '◆', '✚', '▼'];
   function swatch(k) {
     const spec = figureInfo && figureInfo.spec;
-    const colours = rangeOf(spec, 'color') || ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
+    const range = rangeOf(spec, 'color'); // the figure's colours; before it comes, the same palette (boot payload)
+    const c = range && range.length ? range[k % range.length] : colour(k);
     const dashes = rangeOf(spec, 'strokeDash') || [];
     const dash = dashes[k];
     const dashed = dash && dash.length && !(dash.length === 2 && dash[1] === 0);
     const line = svg('svg', { width: 30, height: 12, viewBox: '0 0 30 12' },
-      svg('line', { x1: 0, y1: 6, x2: 30, y2: 6, stroke: colours[k % colours.length], 'stroke-width': 2.5,
+      svg('line', { x1: 0, y1: 6, x2: 30, y2: 6, stroke: c, 'stroke-width': 2.5,
         'stroke-dasharray': dashed ? dash.join(' ') : null }));
-    return el('span', { class: 'swatch-box', 'aria-hidden': 'true' }, line, el('span', { class: 'shape', style: { color: colours[k % colours.length] } }, SHAPES[k % SHAPES.length]));
+    return el('span', { class: 'swatch-box', 'aria-hidden': 'true' }, line, el('span', { class: 'shape', style: { color: c } }, SHAPES[k % SHAPES.length]));
   }
   function rangeOf(spec, channel) {
     const found = spec && findEncoding(spec, channel);
@@ -252,7 +254,7 @@ export function mount(root, boot) {
       const markers = labels.slice(0, req.losses.length).map((label, k) => ({
         data: { name: 'marker' }, transform: [{ filter: { field: 'series', equal: label } }],
         mark: { type: 'point', filled: true, size: 110, stroke: '#111', strokeWidth: 1, opacity: 1, shape: SHAPE_NAMES[k % SHAPE_NAMES.length],
-          color: ((lineColour && lineColour.scale && lineColour.scale.range) || [])[k] || '#333' },
+          color: ((lineColour && lineColour.scale && lineColour.scale.range) || [])[k] || colour(k) },
         encoding: {
           x: { field: xf, type: 'quantitative' }, y: { field: y, type: 'quantitative' },
           tooltip: [{ field: 'series', type: 'nominal' }, { field: y, type: 'quantitative', format: '.5g' }],

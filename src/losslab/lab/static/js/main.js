@@ -1,12 +1,13 @@
 // The lab page: header (panels, language, share link), one panel at a time, errors in words.
 
-import { el, onError, metrics } from './util.js';
+import { el, onError, metrics, setPalette } from './util.js';
 import { setBundle, apply, t, tr, lang } from './i18n.js';
 import * as S from './state.js';
 import { getJSON } from './api.js';
 import { setCatalog } from './catalog.js';
 
 const boot = JSON.parse(document.getElementById('boot').textContent);
+setPalette(boot.palette); // the figures' colours, for every panel and for lab.css (--palette-k)
 setBundle(boot.texts);
 setCatalog(boot);
 

@@ -4,7 +4,7 @@
 // The plot here is an editor (points are handles you can grab, or select and move with the arrow keys); the lines
 // and shares it draws are the server's. The per-point shares also appear as losslab.figures.contributions.
 
-import { el, svg, fmt, pct, latest, debounce, snap, clamp, download, toCSV } from './util.js';
+import { el, svg, fmt, pct, latest, debounce, snap, clamp, download, toCSV, colour } from './util.js';
 import { t, tr, onLang, lang, lossText } from './i18n.js';
 import * as S from './state.js';
 import { postJSON } from './api.js';
@@ -12,7 +12,6 @@ import { slider, checks, select, button, heading, para, toggle } from './control
 import { Figure } from './chart.js';
 import * as C from './catalog.js';
 
-const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
 const DASHES = ['', '8 4', '2 3', '10 3 2 3', '4 4', '12 4 2 4'];
 const X = [-4, 4];
 const Y = [-3, 9];
@@ -60,7 +59,7 @@ export function mount(root, boot) {
   const section = el('section', { class: 'panel', id: 'panel-regression', 'aria-labelledby': 'regression-h' });
   const lossCtl = checks({ key: 'r.losses', label: 'regression.losses', value: st.losses,
     options: OFFERED.map((name, k) => ({ value: name, label: `loss:${name}`,
-      swatch: el('span', { class: 'swatch', 'aria-hidden': 'true', style: { borderTopColor: COLOURS[k % COLOURS.length], borderTopStyle: DASHES[k % DASHES.length] ? 'dashed' : 'solid' } }) })),
+      swatch: el('span', { class: 'swatch', 'aria-hidden': 'true', style: { borderTopColor: colour(k), borderTopStyle: DASHES[k % DASHES.length] ? 'dashed' : 'solid' } }) })),
     onChange: (v) => {
       if (!v.length) { lossCtl.value = st.losses; return; }
       st.losses = OFFERED.filter((x) => v.includes(x));
@@ -112,7 +111,7 @@ export function mount(root, boot) {
       'r.focus': st.focus, 'r.shares': st.shares });
   }
   const params = (name) => C.paramsOf(name, PARAMS, st.params);
-  const colourOf = (name) => COLOURS[OFFERED.indexOf(name) % COLOURS.length];
+  const colourOf = (name) => colour(OFFERED.indexOf(name)); // the palette of the figures, from the boot payload
   const dashOf = (name) => DASHES[OFFERED.indexOf(name) % DASHES.length];
   const short = (name) => (lossText(name) ? lossText(name).short : name);
 
@@ -176,7 +175,7 @@ export function mount(root, boot) {
       const r = 5 + (st.shares ? 12 * Math.sqrt(share) : 0);
       const label = t('regression.point_label', { n: i + 1, x: fmt(x, 3), y: fmt(y, 3), share: info && info.share !== null ? pct(info.share) : '—' });
       const g = svg('g', { class: `pt${st.selected === i ? ' selected' : ''}`, tabindex: 0, role: 'button', 'aria-label': label, 'data-index': i },
-        svg('circle', { cx: sx(x), cy: sy(y), r, fill: 'rgba(0,114,178,0.25)', stroke: '#0b3954', 'stroke-width': 1.5, class: 'ring' }),
+        svg('circle', { cx: sx(x), cy: sy(y), r, fill: colour(0), 'fill-opacity': 0.25, stroke: '#0b3954', 'stroke-width': 1.5, class: 'ring' }),
         svg('circle', { cx: sx(x), cy: sy(y), r: 3, fill: '#0b3954' }));
       if (st.shares && info && info.share !== null && info.share >= 0.03) {
         g.append(svg('text', { x: sx(x) + r + 3, y: sy(y) - 3 }, document.createTextNode(pct(info.share))));

@@ -39,7 +39,10 @@ export function newId(prefix = 'id') {
   return `${prefix}-${uid}`;
 }
 
-/** A number for people: up to 4 significant digits (6 with `precise`), no trailing zeros. */
+/**
+ * A number for people: up to 4 significant digits (6 with `precise`), no trailing zeros. The server sends a value
+ * that is not a finite number (NaN, ±∞) as null (losslab._jsonable, JSON has neither): it reads '—'.
+ */
 export function fmt(x, digits = 4) {
   if (x === null || x === undefined) return '—';
   if (typeof x === 'string') return x;
@@ -122,6 +125,22 @@ export function toCSV(rows, columns) {
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
+
+// ------------------------------------------------------------------------------------------------- colours
+// The figures' palette (Okabe–Ito, losslab._palette.PALETTE), from the page's boot payload: main.js hands it here
+// before any panel draws, and it also becomes the CSS custom properties --palette-0, --palette-1, ... (lab.css).
+let PALETTE = [];
+
+/** Take the palette of the boot payload, for colour(k) and for the stylesheet. */
+export function setPalette(colours, root = document.documentElement) {
+  PALETTE = Array.isArray(colours) ? colours.slice() : [];
+  PALETTE.forEach((c, k) => root.style.setProperty(`--palette-${k}`, c));
+}
+
+/** The colour of the k-th series, as the figures give it (the palette in order, then again from the start). */
+export function colour(k) {
+  return PALETTE.length ? PALETTE[((k % PALETTE.length) + PALETTE.length) % PALETTE.length] : 'currentColor';
 }
 
 export const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
