@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 import losslab  # noqa: F401  (registers the built-in losses)
-from losslab.losses._core import definitions
+from losslab.losses._registry import definitions
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "losslab"
 SCANNED = ("figures", "training", "lab", "cli", "explain")

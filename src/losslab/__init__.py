@@ -59,15 +59,15 @@ Loss.explainer = staticmethod(_explain)  # Loss.explain defers to the explain la
 
 def __getattr__(name: str) -> Any:
     """``losslab.<loss name>(pred, target, **params, reduction=..., sample_weight=...)`` for every catalog name."""
-    from .losses import _core
+    from .losses import _registry
 
-    key = _core._normalize(name)
-    if not name.startswith("_") and key in _core._ALIASES:
-        return _core.make_shortcut(_core._ALIASES[key])
+    key = _registry._normalize(name)
+    if not name.startswith("_") and key in _registry._ALIASES:
+        return _registry.make_shortcut(_registry._ALIASES[key])
     raise AttributeError(f"module 'losslab' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    from .losses import _core
+    from .losses import _registry
 
-    return sorted(set(globals()) | set(_core._ALIASES))
+    return sorted(set(globals()) | set(_registry._ALIASES))

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from losslab.losses._core import LossDefinition, Param, boolean, number, register, unregister
+from losslab.losses._definition import LossDefinition, Param, boolean, number
+from losslab.losses._registry import register, unregister
 
 from .conftest import make_client
 

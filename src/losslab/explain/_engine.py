@@ -18,7 +18,7 @@ import numpy as np
 
 from .._jsonable import jsonable
 from ..losses import Loss, get
-from ..losses._core import NanPolicy, Reduction
+from ..losses._definition import NanPolicy, Reduction
 from . import texts as T
 from ._steps import fallback
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..losses._core import Columns
+from ..losses._definition import Columns
 
 
 def fallback(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:

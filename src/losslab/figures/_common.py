@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import LossInputError
 from ..losses import Loss, get
-from ..losses._core import resolve_name
+from ..losses._registry import resolve_name
 from ._text import loss_label, normalize_lang
 
 __all__ = ["LossSpec", "array", "resolve_losses", "series_labels"]

@@ -223,7 +223,7 @@ _MARK_COLOURS = {"early_stopping": PALETTE[6], "best": PALETTE[6], "overfitting"
 
 def _loss_title(name: str, lang: str) -> str:
     from ..explain import texts as T
-    from ..losses._core import resolve_name
+    from ..losses._registry import resolve_name
 
     try:
         return str(T.loss_text(resolve_name(name), lang)["short"])

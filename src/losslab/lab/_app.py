@@ -29,7 +29,7 @@ from .._version import __version__
 from ..errors import LossInputError
 from ..explain import texts as T
 from ..losses import TASKS, catalog
-from ..losses._core import definitions
+from ..losses._registry import definitions
 from . import _compute as C
 from . import _figures as F
 from . import _texts

@@ -22,7 +22,7 @@ from ..errors import LossInputError, LossInputWarning
 from ..explain import explain as _explain
 from ..explain import texts as T
 from ..losses import Loss, LossDefinition, get
-from ..losses._core import definition, definitions
+from ..losses._registry import definition, definitions
 from ._keys import cache_key as _key
 
 __all__ = [

@@ -10,12 +10,9 @@
 from __future__ import annotations
 
 from . import binary, categorical, distribution, regression  # noqa: F401  (registers the built-in losses)
-from ._core import (
-    REDUCTIONS,
-    TASKS,
-    Loss,
-    LossDefinition,
-    Param,
+from ._core import Loss
+from ._definition import REDUCTIONS, TASKS, LossDefinition, Param
+from ._registry import (
     catalog,
     definition,
     definitions,

@@ -1,10 +1,9 @@
-"""The machinery every loss shares: definitions, the registry, input layout, weighting and reduction.
+"""The machinery every loss shares: input layout, dtypes, weighting and reduction (the :class:`Loss` a definition
+becomes).
 
-A loss is *defined* once, as a :class:`LossDefinition`: its per-element (or per-row) value and analytic
-gradient written against the array API, its parameters, formula and domain rules. This module turns a definition
-into a callable :class:`Loss` that validates input, lays it out as ``(N, K)`` examples, applies sample and class
-weights and reduces — identically for every loss, so the contract (shapes, weighting, reductions, errors) holds
-for all of them, built-in or user-defined.
+This module turns a :class:`~._definition.LossDefinition` into a callable :class:`Loss` that validates input, lays
+it out as ``(N, K)`` examples, applies sample and class weights and reduces, identically for every loss, so the
+contract (shapes, weighting, reductions, errors) holds for all of them, built-in or user-defined.
 """
 
 from __future__ import annotations
@@ -13,15 +12,14 @@ import contextlib
 import contextvars
 import difflib
 import math
-import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-from ..errors import LossInputError, LossInputWarning
+from ..errors import LossInputError
 from . import _validation as v
 from ._arrays import (
     Array,
@@ -36,260 +34,25 @@ from ._arrays import (
     on_blocks,
     to_float,
 )
-from ._params import ANY, BOOLEAN, Constraint, Interval
+from ._checks import (
+    _class_weight_array,
+    _domain_check,
+    _fail_lazily_if,
+    _numeric_grad,
+    _positive_total,
+    _warn_unnormalized,
+)
+from ._definition import (
+    NAN_POLICIES,
+    Columns,
+    LossDefinition,
+    NanPolicy,
+    Reduction,
+    Task,
+    _is_number,
+)
 
-Reduction = Literal["mean", "sum", "none"]
-Columns = dict[str, np.ndarray]
-"""Explanation columns: name (a [ui] key of the explanation texts) -> NumPy array."""
-NanPolicy = Literal["raise", "propagate", "omit"]
-Kind = Literal["elementwise", "rows"]
-Task = Literal["regression", "binary", "multiclass", "distribution"]
-TargetFormat = Literal["same", "labels", "labels_or_same"]
-Domain = Literal["real", "probability", "nonnegative", "above_minus_one", "signed_or_binary"]
-
-REDUCTIONS: tuple[Reduction, ...] = ("mean", "sum", "none")
-NAN_POLICIES: tuple[NanPolicy, ...] = ("raise", "propagate", "omit")
-TASKS: tuple[Task, ...] = ("regression", "binary", "multiclass", "distribution")
-
-__all__ = [
-    "Batch",
-    "Loss",
-    "LossDefinition",
-    "Param",
-    "catalog",
-    "definitions",
-    "get",
-    "register",
-    "resolve_name",
-]
-
-
-# --------------------------------------------------------------------------------------------------- parameters
-Units = Literal["none", "target"]
-Role = Literal["shape", "input", "weighting", "example_weight", "skip", "numerics"]
-
-
-@dataclass(frozen=True)
-class Param:
-    """One parameter of a loss: its constraint and what it means, read by every view (nothing looks up names).
-
-    ``constraint`` says what values are valid, how they are stored, parsed from text and described to the page.
-    ``units="target"``: the parameter is measured in the target's units (Huber's delta), so it scales with the
-    target when the trainer standardizes it. ``role``: ``"shape"`` changes the curve (shown in figure labels and
-    offered as a slider), ``"input"`` says how ``pred`` is read (``from_logits``), ``"weighting"`` weighs terms
-    inside the loss (``pos_weight``, focal ``alpha``), ``"example_weight"`` weighs whole examples as the core's
-    w_i (``class_weight``), ``"skip"`` leaves examples out (``ignore_index``), ``"numerics"`` is a safety floor
-    (``eps``). ``kink``: the parameter is the error at which the loss
-    changes branch (figures mark it). ``slider``: ``(min, max, step)`` offered by the lab's explorer.
-    """
-
-    name: str
-    default: Any
-    doc: str
-    constraint: Constraint = ANY
-    units: Units = "none"
-    role: Role = "shape"
-    kink: bool = False
-    slider: tuple[float, float, float] | None = None
-
-    def check(self, value: Any) -> str | None:
-        return self.constraint.check(value)
-
-    def convert(self, value: Any) -> Any:
-        return self.constraint.convert(value)
-
-    def parse(self, text: str) -> Any:
-        return self.constraint.parse(text)
-
-    @property
-    def type(self) -> str:
-        """How the command line and the lab parse it: float, int, bool, float_or_none, weights, any."""
-        return self.constraint.kind
-
-    def info(self) -> dict[str, Any]:
-        return {"name": self.name, "default": _jsonable(self.default), "type": self.type, "doc": self.doc,
-                "constraint": self.constraint.schema(), "units": self.units, "role": self.role, "kink": self.kink,
-                "slider": list(self.slider) if self.slider else None}
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
-
-
-def number(*, low: float | None = None, high: float | None = None, low_open: bool = False,
-           high_open: bool = False, allow_none: bool = False, integer: bool = False,
-           words: str | None = None) -> Interval:
-    """A finite real number in an interval, e.g. ``number(low=0, low_open=True)`` for "> 0"."""
-    return Interval(low, high, low_open, high_open, allow_none, integer, words)
-
-
-boolean = BOOLEAN
-
-
-# -------------------------------------------------------------------------------------------------- definitions
-@dataclass(frozen=True)
-class LossDefinition:
-    """Everything losslab knows about one loss; the single source of truth the CLI, trainer and lab read.
-
-    ``value`` and ``grad`` receive arrays laid out as ``(N, K)`` (``kind="elementwise"``: K elements of one example)
-    or ``(N, C)`` (``kind="rows"``: one row of class scores and a target row per example), plus the parameters as
-    keyword arguments. For elementwise losses they return an ``(N, K)`` array of element losses / derivatives; for
-    row losses ``value`` returns ``(N,)`` and ``grad`` the ``(N, C)`` derivative of each row's loss.
-    """
-
-    name: str
-    task: Task
-    kind: Kind
-    value: Callable[..., Array]
-    grad: Callable[..., Array] | None
-    latex: str
-    plain: str
-    aliases: tuple[str, ...] = ()
-    params: tuple[Param, ...] = ()
-    summary: str = ""
-    equivalents: Mapping[str, str] = field(default_factory=dict)
-    reference: str = ""
-    default_reduction: Reduction = "mean"
-    reductions: tuple[Reduction, ...] = REDUCTIONS
-    element_reduce: Literal["mean", "sum"] = "mean"
-    target_format: TargetFormat = "same"
-    pred_domain: Callable[[Mapping[str, Any]], Domain] = lambda params: "real"
-    target_domain: Callable[[Mapping[str, Any]], Domain] = lambda params: "real"
-    prepare_target: Callable[[Namespace, Array], Array] | None = None
-    finalize: Literal["sqrt"] | None = None
-    pred_hint: str | None = None
-    fast: Callable[..., Any] | None = None
-    """Optional NumPy kernel for large arrays (``losses.fast``): same numbers, or NotImplemented to decline."""
-    steps: Callable[..., Any] | None = None
-    """Optional explanation columns: ``steps(pred, target, params) -> (per-element or per-example, per-class)``
-    dicts of NumPy arrays keyed by the ``[ui]`` names of the explanation texts."""
-    relative: bool = False  # reads the error relative to the target (mape): not shift-invariant
-    builtin: bool = False
-
-    @property
-    def score_switch(self) -> str | None:
-        """The parameter that makes ``pred`` a raw score, or None: a boolean with ``role="input"`` (``from_logits``
-        reads scores through the loss's own sigmoid or softmax, ``log_input`` the log of a Poisson rate)."""
-        return next((p.name for p in self.params if p.role == "input" and p.type == "bool"), None)
-
-    def param(self, name: str) -> Param:
-        for p in self.params:
-            if p.name == name:
-                return p
-        raise KeyError(name)
-
-    def info(self) -> dict[str, Any]:
-        """The catalog entry of this loss as plain data (JSON-ready)."""
-        return {
-            "name": self.name,
-            "aliases": list(self.aliases),
-            "task": self.task,
-            "params": [p.info() for p in self.params],
-            "formula": {"latex": self.latex, "plain": self.plain},
-            "summary": self.summary,
-            "default_reduction": self.default_reduction,
-            "reductions": list(self.reductions),
-            "equivalents": dict(self.equivalents),
-            "reference": self.reference,
-            "builtin": self.builtin,
-        }
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, tuple):
-        return [_jsonable(i) for i in x]
-    if isinstance(x, Mapping):
-        return {str(k): _jsonable(val) for k, val in x.items()}
-    return x
-
-
-_REGISTRY: dict[str, LossDefinition] = {}
-_ALIASES: dict[str, str] = {}
-
-
-def _normalize(name: str) -> str:
-    return name.strip().lower().replace("-", "_").replace(" ", "_")
-
-
-def register(definition: LossDefinition, *, replace: bool = False) -> LossDefinition:
-    """Add a loss to the catalog, so that ``get``, the CLI, the trainer and the lab all find it by name."""
-    names = [definition.name, *definition.aliases]
-    for name in names:
-        key = _normalize(name)
-        owner = _ALIASES.get(key)
-        if owner is not None and owner != definition.name and not replace:
-            raise ValueError(f"the name {name!r} is already taken by the loss {owner!r}")
-    if definition.name in _REGISTRY and not replace:
-        raise ValueError(f"a loss named {definition.name!r} is already registered (pass replace=True to redefine it)")
-    old = _REGISTRY.get(definition.name)
-    if old is not None:
-        for alias in old.aliases:
-            _ALIASES.pop(_normalize(alias), None)
-    _REGISTRY[definition.name] = definition
-    for name in names:
-        _ALIASES[_normalize(name)] = definition.name
-    return definition
-
-
-def unregister(name: str) -> None:
-    """Remove a user-registered loss (built-in losses stay)."""
-    definition = _REGISTRY[resolve_name(name)]
-    if definition.builtin:
-        raise ValueError(f"{definition.name!r} is a built-in loss and cannot be removed")
-    del _REGISTRY[definition.name]
-    for alias in (definition.name, *definition.aliases):
-        _ALIASES.pop(_normalize(alias), None)
-
-
-def resolve_name(name: str) -> str:
-    """The canonical name for ``name`` or an alias; ValueError with close matches when unknown."""
-    if not isinstance(name, str):
-        raise LossInputError("losslab", "name", "the name of a loss (a string)", f"{type(name).__name__} {name!r}",
-                             "losslab.catalog() (or `losslab list`) shows every loss")
-    key = _normalize(name)
-    if key in _ALIASES:
-        return _ALIASES[key]
-    close = difflib.get_close_matches(key, list(_ALIASES), n=3, cutoff=0.6)
-    suggestions = []
-    for c in close:
-        canonical = _ALIASES[c]
-        if canonical not in suggestions:
-            suggestions.append(canonical)
-    hint = (
-        "did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
-        if suggestions
-        else "losslab.catalog() (or `losslab list`) shows every loss"
-    )
-    raise LossInputError("losslab", "name", "the name of a registered loss", repr(name), hint)
-
-
-def definitions() -> Iterator[LossDefinition]:
-    yield from _REGISTRY.values()
-
-
-def definition(name: str) -> LossDefinition:
-    return _REGISTRY[resolve_name(name)]
-
-
-def catalog(task: str | None = None) -> list[dict[str, Any]]:
-    """Every registered loss as plain data: name, aliases, task, parameters, formula (LaTeX and plain text)."""
-    if task is not None and task not in TASKS:
-        raise LossInputError("catalog", "task", "one of " + ", ".join(TASKS), repr(task),
-                             "leave task out to list every loss")
-    return [d.info() for d in _REGISTRY.values() if task is None or d.task == task]
-
-
-def get(name: str | Loss, **params: Any) -> Loss:
-    """The loss called ``name`` (canonical or alias), with its parameters set.
-
-    >>> import losslab
-    >>> huber = losslab.get("huber", delta=2.0)
-    >>> float(huber([0.0, 5.0], [0.0, 0.0]))
-    4.0
-    """
-    if isinstance(name, Loss):
-        return name.with_params(**params) if params else name
-    return Loss(_REGISTRY[resolve_name(name)], **params)
+__all__ = ["Batch", "Columns", "Loss", "fast_path"]
 
 
 # ------------------------------------------------------------------------------------------------------- layout
@@ -667,13 +430,13 @@ class Loss:
             if tuple(t.shape) != tuple(p.shape):
                 hint = None
                 if tuple(t.shape) == labels_shape and d.target_format == "same":
-                    sparse = "sparse_" + name if "sparse_" + name in _REGISTRY else None
+                    sparse = d.label_variant
                     hint = ("these look like integer class labels: use " + repr(sparse)) if sparse else (
                         "these look like integer class labels: one-hot encode them")
                 raise _shape_error(name, f"target rows of the same shape as pred {v.shape_str(pred_shape)}",
                                    p, t, hint)
             t2 = to_float(xp, xp.reshape(t, (n, c)), dtype)
-            labels = xp.argmax(t2, axis=1) if "class_weight" in self.params else None
+            labels = xp.argmax(t2, axis=1) if d.role_param("example_weight") else None
             return Batch(xp, p2, t2, pred_shape, n, labels=labels)
         # integer labels, one per example (one example may carry its label as a scalar or as [label])
         if one_example and tuple(t.shape) == (1,):
@@ -688,7 +451,8 @@ class Loss:
         if xp.isdtype(t.dtype, "real floating") and nan_policy == "raise":
             t = on_blocks(xp, t, v.finite_check(name, "target"))
         t = on_blocks(xp, t, v.integer_check(name, "target", "integer class labels"))
-        ignore_index = self.params.get("ignore_index")
+        skip_param = d.role_param("skip")
+        ignore_index = self.params.get(skip_param) if skip_param else None
 
         def in_range(xq: Namespace, block: Array) -> None:
             bad = (block < 0) | (block >= c)
@@ -700,8 +464,8 @@ class Loss:
                 count, value, where = v._first_bad(xq, block, bad)
                 v.fail(name, "target", f"class labels in 0..{c - 1} (pred has C={c} columns)",
                        f"{count} label(s) outside, the first {v.fmt(value)} at {where}",
-                       "labels count from 0" + (f"; pass ignore_index={int(value)} to skip such examples"
-                                                if value < 0 and "ignore_index" in self.params else ""))
+                       "labels count from 0" + (f"; pass {skip_param}={int(value)} to skip such examples"
+                                                if value < 0 and skip_param else ""))
 
         t = on_blocks(xp, t, in_range)
         labels = xp.reshape(t, (n,))
@@ -740,7 +504,7 @@ class Loss:
                     d.name, "target", "labels all in {-1, +1} or all in {0, 1}", "a mix of -1, 0 and 1",
                     "with -1 present, 0 is ambiguous: use one encoding for the whole set"))
         if d.kind == "rows" and pred_domain == "probability" and not is_lazy(xp):
-            has_logits = "from_logits" in self.params
+            has_logits = d.score_switch is not None
             _warn_unnormalized(xp, d.name, "pred", batch.pred, has_logits)
             if d.task == "distribution":
                 _warn_unnormalized(xp, d.name, "target", batch.target, has_logits)
@@ -773,10 +537,12 @@ class Loss:
             sw = on_blocks(xp, sw, v.interval_check(self.name, "sample_weight", 0.0, None,
                                                     expected="non-negative weights"))
             w = sw
-        class_weight = self.params.get("class_weight")
+        cw_param = self.definition.role_param("example_weight")
+        class_weight = self.params.get(cw_param) if cw_param else None
         if class_weight is not None:
+            assert cw_param is not None
             c = int(batch.pred.shape[1])
-            cw = _class_weight_array(self.name, class_weight, c)
+            cw = _class_weight_array(self.name, class_weight, c, cw_param)
             cw_x = xp.asarray(cw, dtype=dtype)
             assert batch.labels is not None
             safe = xp.where((batch.labels >= 0) & (batch.labels < c), batch.labels, 0)
@@ -881,202 +647,3 @@ class _nullcontext:
 
     def __exit__(self, *exc: object) -> None:
         return None
-
-
-def _fail_lazily_if(x: Array, flag: Array, error: LossInputError) -> Array:
-    """``x`` (a Dask array) that raises ``error`` when computed if the 0-d ``flag`` is true."""
-    import dask.array as da
-
-    def passthrough(block: np.ndarray, bad: np.ndarray) -> np.ndarray:
-        if bool(bad):
-            raise error
-        return block
-
-    return da.map_blocks(passthrough, x, flag, dtype=x.dtype)
-
-
-def _positive_total(error: LossInputError) -> Callable[[Namespace, Array], None]:
-    def check(xp: Namespace, total: Array) -> None:
-        if float(xp.sum(total)) == 0.0:
-            raise error
-
-    return check
-
-
-def _class_weight_array(loss: str, class_weight: Any, c: int) -> np.ndarray:
-    if isinstance(class_weight, Mapping):
-        arr = np.ones(c)
-        for key, val in class_weight.items():
-            if not isinstance(key, int | np.integer) or not 0 <= int(key) < c:
-                raise LossInputError(loss, "class_weight", f"class indices 0..{c - 1} as keys", f"the key {key!r}",
-                                     f"pred has {c} columns, so classes are numbered 0 to {c - 1}")
-            arr[int(key)] = float(val)
-    else:
-        arr = np.asarray(class_weight, dtype=float)
-        if arr.shape != (c,):
-            raise LossInputError(loss, "class_weight", f"one weight per class, length {c}",
-                                 f"length {arr.size if arr.ndim == 1 else v.shape_str(arr.shape)}",
-                                 "or pass a {class index: weight} dict for only some classes")
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise LossInputError(loss, "class_weight", "finite non-negative weights", str(arr.tolist()),
-                             "a weight of 0 leaves a class out; weights need not sum to 1")
-    return arr
-
-
-_LOGIT_HINT = "values outside [0, 1] look like logits (raw scores): pass from_logits=True"
-
-
-def _domain_check(
-    d: LossDefinition, argument: str, domain: Domain, params: Mapping[str, Any], finite_only: bool,
-    shape: tuple[int, ...] | None = None,
-) -> v.Check | None:
-    name = d.name
-    if domain == "real":
-        return None
-    if domain == "probability":
-        hint = None
-        if argument == "pred":
-            hint = d.pred_hint or (_LOGIT_HINT if "from_logits" in params else None)
-        return v.interval_check(name, argument, 0.0, 1.0, expected="probabilities in [0, 1]", hint=hint,
-                                finite_only=finite_only, shape=shape)
-    if domain == "nonnegative":
-        return v.interval_check(name, argument, 0.0, None, expected="non-negative values",
-                                hint=d.pred_hint if argument == "pred" else None, finite_only=finite_only,
-                                shape=shape)
-    if domain == "above_minus_one":
-        return v.interval_check(name, argument, -1.0, None, low_open=True, expected="values greater than -1",
-                                hint="log1p(x) is undefined at x <= -1; msle is meant for non-negative targets "
-                                     "such as counts or prices", finite_only=finite_only, shape=shape)
-    if domain == "signed_or_binary":
-        def check(xp: Namespace, x: Array) -> None:
-            minus = x == -1
-            zero = x == 0
-            one = x == 1
-            bad = ~(minus | zero | one)
-            if finite_only:
-                bad = bad & xp.isfinite(x)
-            if bool(xp.any(bad)):
-                count, value, where = v._first_bad(xp, x, bad, shape)
-                v.fail(name, "target", "labels all in {-1, +1} or all in {0, 1}",
-                       f"{count} other value(s), the first {v.fmt(value)} at {where}",
-                       "hinge losses score a sign: encode the classes as -1 and +1")
-            if bool(xp.any(minus)) and bool(xp.any(zero)):
-                v.fail(name, "target", "labels all in {-1, +1} or all in {0, 1}", "a mix of -1, 0 and 1",
-                       "with -1 present, 0 is ambiguous: use one encoding for the whole set")
-
-        return check
-    raise AssertionError(domain)
-
-
-def _warn_unnormalized(xp: Namespace, loss: str, argument: str, rows: Array, has_from_logits: bool) -> None:
-    sums = xp.sum(rows, axis=1)
-    off = xp.abs(sums - 1.0) > 1e-3
-    if bool(xp.any(off & xp.isfinite(sums))):
-        count = int(xp.sum(xp.astype(off, xp.int64)))
-        first = float(sums[int(xp.argmax(xp.astype(off, xp.int8)))])
-        if argument == "pred" and has_from_logits:
-            advice = "If these are raw scores, pass from_logits=True; if they are probabilities, check the softmax."
-        elif argument == "pred":
-            advice = "If these are raw scores, turn them into probabilities with a softmax first."
-        else:
-            advice = "A target distribution should sum to 1: divide each row by its sum."
-        warnings.warn(
-            LossInputWarning(
-                f"{loss}: {count} row(s) of '{argument}' do not sum to 1 (the first sums to {v.fmt(first)}); "
-                f"they are used as given, not renormalized. {advice}"
-            ),
-            stacklevel=_user_stacklevel(),
-        )
-
-
-def _user_stacklevel() -> int:
-    """The stacklevel that points a warning at the caller's line, not at losslab's internals."""
-    import os
-    import sys
-
-    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package_dir):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
-
-
-def _numeric_grad(d: LossDefinition, xp: Namespace, p: Array, t: Array, params: dict[str, Any]) -> Array:
-    """Central differences, for user-defined elementwise losses registered without a gradient."""
-    if d.kind != "elementwise":
-        raise LossInputError(d.name, "grad", "a gradient function for a row-wise loss", "none registered",
-                             "register the loss with grad=..., the derivative of each row's loss")
-    h = xp.where(xp.abs(p) > 1.0, xp.abs(p), xp.ones_like(p)) * (1e-6 if p.dtype == xp.float64 else 1e-3)
-    return (d.value(xp, p + h, t, **params) - d.value(xp, p - h, t, **params)) / (2 * h)
-
-
-def make_shortcut(name: str) -> Callable[..., Array]:
-    """``losslab.<name>(pred, target, **params, reduction=..., sample_weight=...)``."""
-    d = _REGISTRY[name]
-
-    def shortcut(
-        pred: Any,
-        target: Any,
-        *,
-        reduction: Reduction | None = None,
-        sample_weight: Any = None,
-        nan_policy: NanPolicy = "raise",
-        **params: Any,
-    ) -> Array:
-        return Loss(d, **params)(pred, target, reduction=reduction, sample_weight=sample_weight,
-                                 nan_policy=nan_policy)
-
-    shortcut.__name__ = name
-    shortcut.__qualname__ = name
-    shortcut.__doc__ = (
-        f"{d.summary}\n\n{d.plain}\n\nShortcut for ``losslab.get({d.name!r}, **params)(pred, target, ...)``."
-    )
-    return shortcut
-
-
-def user_loss(
-    name: str,
-    value: Callable[..., Array],
-    grad: Callable[..., Array] | None = None,
-    *,
-    task: Task = "regression",
-    kind: Kind = "elementwise",
-    aliases: Sequence[str] = (),
-    params: Mapping[str, Any] | None = None,
-    formula: str = "",
-    latex: str = "",
-    summary: str = "",
-    target_format: TargetFormat = "same",
-    replace: bool = False,
-) -> LossDefinition:
-    """Register a loss defined outside losslab; it then works wherever a built-in loss does.
-
-    ``value(xp, pred, target, **params)`` returns the loss of each element (``kind="elementwise"``, arrays of
-    shape (N, K)) or of each row (``kind="rows"``, (N, C) in, (N,) out); ``grad`` (same arguments) its derivative
-    with respect to ``pred``. Without ``grad``, elementwise losses get central finite differences.
-    ``xp`` is the array-API namespace of the caller's arrays, so one definition serves NumPy, PyTorch and Dask.
-    """
-    if not isinstance(name, str) or not name.isidentifier():
-        raise LossInputError("register", "name", "a Python identifier such as 'my_loss'", repr(name),
-                             "letters, digits and underscores, not starting with a digit")
-    declared = tuple(
-        Param(pname, default, "user parameter",
-              constraint=BOOLEAN if isinstance(default, bool) else number() if _is_number(default) else ANY)
-        for pname, default in (params or {}).items()
-    )
-    definition = LossDefinition(
-        name=name,
-        task=task,
-        kind=kind,
-        value=value,
-        grad=grad,
-        latex=latex or formula,
-        plain=formula,
-        aliases=tuple(aliases),
-        params=declared,
-        summary=summary or "A user-defined loss.",
-        target_format=target_format,
-    )
-    return register(definition, replace=replace)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import LossInputError
-from ._core import Loss, definition, get
+from ._core import Loss
+from ._registry import definition, get
 
 __all__ = ["format_spec", "parse_spec", "parse_specs", "split_specs"]
 

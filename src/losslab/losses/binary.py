@@ -14,8 +14,9 @@ import numpy as np
 from .._numeric import sigmoid
 from ..errors import LossInputError
 from ._arrays import Array, Namespace
-from ._core import Columns, LossDefinition, Param, boolean, number, register
+from ._definition import Columns, LossDefinition, Param, boolean, number
 from ._params import PositiveWeights
+from ._registry import register
 from ._stable import clip_probability, differentiable, relu, sigmoid_pair, softplus
 from .fast import binary as fast
 

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from ._arrays import Array, Namespace
-from ._core import Columns, LossDefinition, Param, number, register
+from ._definition import Columns, LossDefinition, Param, number
 from ._params import ClassWeights, Options
+from ._registry import register
 from ._stable import clip_probability, differentiable, relu, softmax_parts
 from .binary import EPS_PARAM, FROM_LOGITS_PARAM, PROBABILITY_EPS, focal_modulation, probability_unless_logits
 from .fast import rows as fast
@@ -116,6 +117,7 @@ _CE_LATEX = r"\ell_i = -\sum_c t'_{ic}\log p_{ic},\quad p = \mathrm{softmax}(z)\
 
 register(LossDefinition(
     name="categorical_cross_entropy",
+    label_variant="sparse_categorical_cross_entropy",
     steps=_cce_steps,
     fast=fast.CATEGORICAL_CROSS_ENTROPY,
     aliases=("cce", "cross_entropy", "categorical_crossentropy"),

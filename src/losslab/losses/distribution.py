@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from ._arrays import Array, Namespace
-from ._core import Columns, LossDefinition, Param, number, register
+from ._definition import Columns, LossDefinition, Param, number
+from ._registry import register
 from ._stable import clip, differentiable, stop_gradient, zero_with_slope
 from .binary import PROBABILITY_EPS
 from .fast import rows as fast

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from ._arrays import Array, Namespace
-from ._core import Columns, LossDefinition, Param, boolean, number, register
+from ._definition import Columns, LossDefinition, Param, boolean, number
+from ._registry import register
 from ._stable import differentiable, magnitude, relu
 from .fast import regression as fast
 

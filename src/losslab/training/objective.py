@@ -31,7 +31,7 @@ from .._numeric import sigmoid
 from ..errors import LossInputError
 from ..losses import Loss, LossDefinition, get
 from ..losses import definition as loss_definition
-from ..losses._core import Reduction
+from ..losses._definition import Reduction
 from ._common import DataTask, TrainingError
 from .data import Dataset
 

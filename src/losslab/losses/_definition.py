@@ -1,0 +1,172 @@
+"""What a loss is: its parameters (with their constraints and meaning) and its definition, read by every view.
+
+A loss is *defined* once, as a :class:`LossDefinition`: its per-element (or per-row) value and analytic gradient
+written against the array API, its explanation columns, an optional NumPy kernel, its parameters, formula and domain
+rules. :mod:`._core` turns a definition into a callable :class:`~._core.Loss`; :mod:`._registry` keeps them by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from .._jsonable import jsonable
+from ._arrays import (
+    Array,
+    Namespace,
+)
+from ._params import ANY, BOOLEAN, Constraint, Interval
+
+Reduction = Literal["mean", "sum", "none"]
+Columns = dict[str, np.ndarray]
+"""Explanation columns: name (a [ui] key of the explanation texts) -> NumPy array."""
+NanPolicy = Literal["raise", "propagate", "omit"]
+Kind = Literal["elementwise", "rows"]
+Task = Literal["regression", "binary", "multiclass", "distribution"]
+TargetFormat = Literal["same", "labels", "labels_or_same"]
+Domain = Literal["real", "probability", "nonnegative", "above_minus_one", "signed_or_binary"]
+
+REDUCTIONS: tuple[Reduction, ...] = ("mean", "sum", "none")
+NAN_POLICIES: tuple[NanPolicy, ...] = ("raise", "propagate", "omit")
+TASKS: tuple[Task, ...] = ("regression", "binary", "multiclass", "distribution")
+
+
+# --------------------------------------------------------------------------------------------------- parameters
+Units = Literal["none", "target"]
+Role = Literal["shape", "input", "weighting", "example_weight", "skip", "numerics"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a loss: its constraint and what it means, read by every view (nothing looks up names).
+
+    ``constraint`` says what values are valid, how they are stored, parsed from text and described to the page.
+    ``units="target"``: the parameter is measured in the target's units (Huber's delta), so it scales with the
+    target when the trainer standardizes it. ``role``: ``"shape"`` changes the curve (shown in figure labels and
+    offered as a slider), ``"input"`` says how ``pred`` is read (``from_logits``), ``"weighting"`` weighs terms
+    inside the loss (``pos_weight``, focal ``alpha``), ``"example_weight"`` weighs whole examples as the core's
+    w_i (``class_weight``), ``"skip"`` leaves examples out (``ignore_index``), ``"numerics"`` is a safety floor
+    (``eps``). ``kink``: the parameter is the error at which the loss
+    changes branch (figures mark it). ``slider``: ``(min, max, step)`` offered by the lab's explorer.
+    """
+
+    name: str
+    default: Any
+    doc: str
+    constraint: Constraint = ANY
+    units: Units = "none"
+    role: Role = "shape"
+    kink: bool = False
+    slider: tuple[float, float, float] | None = None
+
+    def check(self, value: Any) -> str | None:
+        return self.constraint.check(value)
+
+    def convert(self, value: Any) -> Any:
+        return self.constraint.convert(value)
+
+    def parse(self, text: str) -> Any:
+        return self.constraint.parse(text)
+
+    @property
+    def type(self) -> str:
+        """How the command line and the lab parse it: float, int, bool, float_or_none, weights, any."""
+        return self.constraint.kind
+
+    def info(self) -> dict[str, Any]:
+        return {"name": self.name, "default": jsonable(self.default), "type": self.type, "doc": self.doc,
+                "constraint": self.constraint.schema(), "units": self.units, "role": self.role, "kink": self.kink,
+                "slider": list(self.slider) if self.slider else None}
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
+
+
+def number(*, low: float | None = None, high: float | None = None, low_open: bool = False,
+           high_open: bool = False, allow_none: bool = False, integer: bool = False,
+           words: str | None = None) -> Interval:
+    """A finite real number in an interval, e.g. ``number(low=0, low_open=True)`` for "> 0"."""
+    return Interval(low, high, low_open, high_open, allow_none, integer, words)
+
+
+boolean = BOOLEAN
+
+
+# -------------------------------------------------------------------------------------------------- definitions
+@dataclass(frozen=True)
+class LossDefinition:
+    """Everything losslab knows about one loss; the single source of truth the CLI, trainer and lab read.
+
+    ``value`` and ``grad`` receive arrays laid out as ``(N, K)`` (``kind="elementwise"``: K elements of one example)
+    or ``(N, C)`` (``kind="rows"``: one row of class scores and a target row per example), plus the parameters as
+    keyword arguments. For elementwise losses they return an ``(N, K)`` array of element losses / derivatives; for
+    row losses ``value`` returns ``(N,)`` and ``grad`` the ``(N, C)`` derivative of each row's loss.
+    """
+
+    name: str
+    task: Task
+    kind: Kind
+    value: Callable[..., Array]
+    grad: Callable[..., Array] | None
+    latex: str
+    plain: str
+    aliases: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
+    summary: str = ""
+    equivalents: Mapping[str, str] = field(default_factory=dict)
+    reference: str = ""
+    default_reduction: Reduction = "mean"
+    reductions: tuple[Reduction, ...] = REDUCTIONS
+    element_reduce: Literal["mean", "sum"] = "mean"
+    target_format: TargetFormat = "same"
+    pred_domain: Callable[[Mapping[str, Any]], Domain] = lambda params: "real"
+    target_domain: Callable[[Mapping[str, Any]], Domain] = lambda params: "real"
+    prepare_target: Callable[[Namespace, Array], Array] | None = None
+    finalize: Literal["sqrt"] | None = None
+    pred_hint: str | None = None
+    fast: Callable[..., Any] | None = None
+    """Optional NumPy kernel for large arrays (``losses.fast``): same numbers, or NotImplemented to decline."""
+    steps: Callable[..., Any] | None = None
+    """Optional explanation columns: ``steps(pred, target, params) -> (per-element or per-example, per-class)``
+    dicts of NumPy arrays keyed by the ``[ui]`` names of the explanation texts."""
+    relative: bool = False  # reads the error relative to the target (mape): not shift-invariant
+    label_variant: str | None = None
+    """The loss to use when the target holds integer labels instead (named in the hint of a shape error)."""
+    builtin: bool = False
+
+    @property
+    def score_switch(self) -> str | None:
+        """The parameter that makes ``pred`` a raw score, or None: a boolean with ``role="input"`` (``from_logits``
+        reads scores through the loss's own sigmoid or softmax, ``log_input`` the log of a Poisson rate)."""
+        return next((p.name for p in self.params if p.role == "input" and p.type == "bool"), None)
+
+    def role_param(self, role: str) -> str | None:
+        """The name of the parameter with this role (``"example_weight"``: class_weight; ``"skip"``:
+        ignore_index), or None: the core finds them by role, never by name."""
+        return next((p.name for p in self.params if p.role == role), None)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def info(self) -> dict[str, Any]:
+        """The catalog entry of this loss as plain data (JSON-ready)."""
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "task": self.task,
+            "params": [p.info() for p in self.params],
+            "formula": {"latex": self.latex, "plain": self.plain},
+            "summary": self.summary,
+            "default_reduction": self.default_reduction,
+            "reductions": list(self.reductions),
+            "equivalents": dict(self.equivalents),
+            "reference": self.reference,
+            "builtin": self.builtin,
+        }
