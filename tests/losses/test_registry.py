@@ -280,3 +280,21 @@ def test_register_replace_and_bad_names(user_losses: list[str]) -> None:
         assert info.value.loss == "register" and info.value.argument == "name"
     with pytest.raises(LossInputError):
         losslab.unregister("never_registered")
+
+
+def test_replacing_a_loss_replaces_it_on_every_input_type() -> None:
+    """The NumPy kernel belongs to the definition, so a replaced loss has no stale kernel left behind."""
+    from losslab.losses import definition, register, user_loss
+
+    original = definition("huber")
+    try:
+        user_loss("huber", lambda xp, p, t, delta: (p - t) ** 4, lambda xp, p, t, delta: 4 * (p - t) ** 3,
+                  params={"delta": 1.0}, replace=True)
+        big = np.full(100_000, 2.0)
+        assert float(losslab.get("huber")([2.0], [0.0])) == 16.0
+        assert float(losslab.get("huber")(np.array([2.0]), np.array([0.0]))) == 16.0
+        assert float(losslab.get("huber")(big, np.zeros_like(big))) == 16.0
+        np.testing.assert_allclose(losslab.get("huber").grad(big[:3], np.zeros(3), reduction="sum"), [32.0] * 3)
+    finally:
+        register(original, replace=True)
+    assert float(losslab.get("huber")(np.array([2.0]), np.array([0.0]))) == 1.5
