@@ -353,7 +353,8 @@ def run(quick: bool) -> dict[str, Any]:
                                    **peak_memory(loss, z, t)})
                 del z, t
     cold = [first_call(name, n) for name in ("mse", "huber", "log_cosh") for n in (10**5, 10**7)]
-    return {"rows": results, "memory": memory, "cold": cold, "import_s": import_time(), "clock": CLOCK.__name__, "floor_F": (
+    return {"rows": results, "memory": memory, "cold": cold, "import_s": import_time(), "clock": CLOCK.__name__,
+            "floor_F": (
         "faster of np.add.reduce and a compiled C sum" if so is not None else "np.add.reduce (no C compiler)"),
         "numpy": np.__version__, "torch": torch.__version__ if torch is not None else None, "quick": quick}
 

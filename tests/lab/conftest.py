@@ -9,6 +9,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 
@@ -32,14 +33,29 @@ CHROMIUM_ARGS = [
 ]
 
 
+# The lab answers only requests sent to its own address (127.0.0.1, localhost, [::1]): not TestClient's "testserver".
+BASE_URL = "http://127.0.0.1:8765"
+
+
+class LabTestClient(TestClient):
+    """TestClient on the lab's own address, for HTTP and for WebSockets (whose URLs TestClient resolves against
+    ws://testserver whatever its base_url)."""
+
+    def __init__(self, app: Any, **kwargs: Any) -> None:
+        super().__init__(app, base_url=BASE_URL, **kwargs)
+
+    def websocket_connect(self, url: str, *args: Any, **kwargs: Any) -> Any:
+        return super().websocket_connect(urljoin(BASE_URL.replace("http", "ws", 1), url), *args, **kwargs)
+
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    with TestClient(create_app()) as c:
+    with LabTestClient(create_app()) as c:
         yield c
 
 
 def make_client(**limits: Any) -> TestClient:
-    return TestClient(create_app(Limits(**limits)))
+    return LabTestClient(create_app(Limits(**limits)))
 
 
 def _free_port() -> int:

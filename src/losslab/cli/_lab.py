@@ -15,7 +15,8 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option("--port", help="Port to listen on (0: any free port).", min=0,
                                           max=65535)] = 8765,
         host: Annotated[str, typer.Option("--host", help="Address to bind; the default keeps the lab on this "
-                                          "machine.")] = "127.0.0.1",
+                                          "machine. The lab answers only requests sent to this name or to "
+                                          "127.0.0.1, localhost or [::1].")] = "127.0.0.1",
         no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
     ) -> None:
         """Open the lab in the browser: losses, darts, regression and classification you can play with."""

@@ -11,6 +11,7 @@ trainer and the figures through JSON endpoints; it computes no loss itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ._limits import Limits
@@ -18,11 +19,12 @@ from ._limits import Limits
 __all__ = ["Limits", "create_app", "serve"]
 
 
-def create_app(limits: Limits | None = None) -> Any:
-    """The lab's FastAPI application (see :mod:`losslab.lab._app`)."""
+def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> Any:
+    """The lab's FastAPI application (see :mod:`losslab.lab._app`); it answers requests sent to 127.0.0.1,
+    localhost, [::1] and the names in ``hosts`` (see :mod:`losslab.lab._security`)."""
     from ._app import create_app as _create
 
-    return _create(limits)
+    return _create(limits, hosts=hosts)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, *, open_browser: bool = True, limits: Limits | None = None,

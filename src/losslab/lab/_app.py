@@ -14,6 +14,7 @@ import functools
 import html
 import io
 import json
+from collections.abc import Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 from fastapi import FastAPI, Query, Request, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from .._jsonable import jsonable
 from .._palette import PALETTE
@@ -50,6 +52,7 @@ from ._models import (
     RunRequest,
 )
 from ._runs import RunManager, dataset_payload, load_lab_dataset
+from ._security import RequestGuard
 from ._uploads import EXAMPLES, Table, UploadStore, example, parse_csv, summary
 
 __all__ = ["create_app"]
@@ -74,8 +77,26 @@ def _numbers_count(x: Any) -> int:
     return 1
 
 
-def create_app(limits: Limits | None = None) -> FastAPI:
-    """The lab as an ASGI application (serve it with uvicorn, or test it with FastAPI's TestClient)."""
+class LabApp(FastAPI):
+    """FastAPI with the lab's request checks (:class:`RequestGuard`) in front of everything, even of the handler
+    of unexpected errors, so that no answer leaves without them."""
+
+    guard_hosts: tuple[str, ...] = ()
+    guard_csv_only: tuple[str, ...] = ()
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestGuard(super().build_middleware_stack(), hosts=self.guard_hosts, csv_only=self.guard_csv_only)
+
+
+UPLOADS = "/api/uploads"
+
+
+def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> FastAPI:
+    """The lab as an ASGI application (serve it with uvicorn, or test it with FastAPI's TestClient).
+
+    It answers requests sent to 127.0.0.1, localhost or [::1] (any port) and to the names in ``hosts`` (the address
+    the server listens on); see :mod:`losslab.lab._security` for the checks of every request.
+    """
     limits = limits or Limits()
     uploads = UploadStore(limits)
     runs = RunManager(limits, uploads)
@@ -99,19 +120,23 @@ def create_app(limits: Limits | None = None) -> FastAPI:
             await runs.stop()
             await asyncio.to_thread(evidence.stop)
 
-    app = FastAPI(
+    app = LabApp(
         title="losslab lab",
         version=__version__,
         description="The losslab lab: losses, explanations, figures and training, for the page and for scripts. "
                     "Every error answer is {\"error\": {loss, argument, expected, got, hint, message}}.",
         lifespan=lifespan,
+        docs_url=None,  # the interactive pages load their scripts from a CDN: the schema is at /openapi.json
+        redoc_url=None,
     )
+    app.guard_hosts = tuple(hosts)
+    app.guard_csv_only = (UPLOADS,)
     app.state.limits = limits
     app.state.runs = runs
     app.state.uploads = uploads
     app.state.evidence = evidence
     install_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, large={"/api/uploads": limits.max_upload_bytes})
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, large={UPLOADS: limits.max_upload_bytes})
 
     # ------------------------------------------------------------------------------------------------ the page
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -266,7 +291,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
                                  headers={"Content-Disposition": f'attachment; filename="{_filename(body.name)}.csv"'})
 
     # ----------------------------------------------------------------------------------------- uploaded files
-    @app.post("/api/uploads", tags=["data"], status_code=201, openapi_extra={
+    @app.post(UPLOADS, tags=["data"], status_code=201, openapi_extra={
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
     async def upload(request: Request, name: str = Query("data.csv", max_length=200,
                                                          description="the file's name, for display")) -> dict[str, Any]:

@@ -95,7 +95,8 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         argument = "path" if exc.status_code in (404, 405) else "request"
-        expected = {404: "an address the lab serves (see /docs)", 405: "another HTTP method (see /docs)"}.get(
+        expected = {404: "an address the lab serves (see /openapi.json)",
+                    405: "another HTTP method (see /openapi.json)"}.get(
             exc.status_code, "a valid request")
         error = LossInputError("lab", argument, expected, f"{request.method} {request.url.path}: {exc.detail}")
         return JSONResponse(error_body(error), status_code=exc.status_code, headers=getattr(exc, "headers", None))

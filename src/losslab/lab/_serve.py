@@ -49,7 +49,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, open_browser: bool = Tru
         port = free_port(host)
     elif port_in_use(host, port):
         raise OSError(errno.EADDRINUSE, f"port {port} on {host} is already in use; try --port 0 (any free port)")
-    app = create_app(limits)
+    app = create_app(limits, hosts=(host,))  # requests for any other name are refused (DNS rebinding)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, ws="websockets-sansio"
                             if _has_sansio() else "auto", lifespan="on")
     server = uvicorn.Server(config)
@@ -62,7 +62,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, open_browser: bool = Tru
             return
         print(f"losslab lab: {url}  (Ctrl+C to stop)", flush=True)
         if host not in LOOPBACK:
-            print("warning: the lab is reachable from other machines on this network", file=sys.stderr, flush=True)
+            print(f"warning: the lab is reachable from other machines on this network (it answers requests sent to "
+                  f"{host} or to this machine's loopback names only)", file=sys.stderr, flush=True)
         if open_browser:
             try:
                 webbrowser.open(url)
