@@ -1,0 +1,95 @@
+"""The WebSocket of a run (``/api/runs/{id}/stream``): the run's state first, then a frame whenever something
+changed, at most ``Limits.frames_per_second`` of them per second; the page's commands (play, pause, step, reset,
+set) come back the same way and go to :meth:`LabRun.control`.
+
+The protocol lives apart from the run's state (``lab._run_state``) and from the server's bounds on runs
+(``lab._runs``): a closed socket cancels its run, through the ``cancel`` the manager hands in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from ..errors import LossInputError
+from ._errors import LabError, validation_error
+from ._models import RunControl
+from ._run_state import LabRun
+
+
+async def stream(websocket: WebSocket, run_id: str, runs: Mapping[str, LabRun], frames_per_second: float,
+                 cancel: Callable[[str], None]) -> None:
+    """Send the state of ``runs[run_id]``, then a frame whenever something changed (paced), and obey the page's
+    commands.
+
+    The run is cancelled (``cancel(run_id)``) when the socket closes: a closed page stops its training.
+    """
+    await websocket.accept()
+    run = runs.get(run_id)
+    if run is None or run.attached:
+        reason = "no open run with this id" if run is None else "another page already streams this run"
+        error = LossInputError("lab", "run_id", "the id of an open run that no other page streams",
+                               repr(run_id), reason)
+        await websocket.send_json({"type": "error", "error": error.to_dict()})
+        await websocket.close(code=4404 if run is None else 4409)
+        return
+    run.attached = True
+    period = 1.0 / max(frames_per_second, 1.0)
+    try:
+        await websocket.send_json(await asyncio.to_thread(run.snapshot, True))
+        receiver = asyncio.create_task(_receive(websocket, run))
+        try:
+            while not receiver.done():
+                started = time.monotonic()
+                if run.closed:
+                    await websocket.send_json({"type": "closed", "id": run.id})
+                    break
+                # playing, a frame is cheap (the training thread drew it); standing still, it may not be
+                frame = run.frame() if run.playing() else await asyncio.to_thread(run.frame)
+                if frame is not None:
+                    await websocket.send_json(frame)
+                await asyncio.sleep(max(0.0, period - (time.monotonic() - started)))
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await receiver
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        run.attached = False
+        run.detached_at = time.monotonic()
+        if run_id in runs:
+            with contextlib.suppress(LabError):
+                cancel(run_id)
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close()
+
+
+async def _receive(websocket: WebSocket, run: LabRun) -> None:
+    while True:
+        message = await websocket.receive_json()
+        try:
+            cmd = RunControl.model_validate(message)
+            await asyncio.to_thread(run.control, cmd)
+        except ValidationError as exc:
+            from fastapi.exceptions import RequestValidationError
+
+            error = validation_error(RequestValidationError(exc.errors()))
+            await websocket.send_json({"type": "error", "error": error.to_dict()})
+        except LabError as exc:
+            await websocket.send_json({"type": "error", "error": exc.error.to_dict()})
+        except LossInputError as exc:
+            await websocket.send_json({"type": "error", "error": exc.to_dict()})
+        if cmd_is_reset(message):
+            await websocket.send_json(await asyncio.to_thread(run.snapshot, True))
+
+
+def cmd_is_reset(message: Any) -> bool:
+    """Whether the page asked for a reset: then it gets the whole state again (a new version, epoch 0)."""
+    return isinstance(message, dict) and message.get("action") == "reset"
