@@ -2,12 +2,15 @@
 // in the shape and colour of their class, and the legend. Everything here draws what the server computed (the
 // grid of probabilities, the points); nothing is computed about the model.
 
-import { el } from './util.js';
+import { colour, el } from './util.js';
 import { t } from './i18n.js';
 
-const CLASS_COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
+// the first six colours of the palette (boot payload): black and yellow are too weak for regions and points
+const CLASS_COUNT = 6;
+const classColour = (k) => colour(k % CLASS_COUNT);
 const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'cross', 'star'];
-const LUT = buildLut();
+let LUT = null; // built on first use: the palette arrives with the boot payload, after this module loads
+const lut = () => LUT || (LUT = buildLut());
 
 /** The decision map: the server's grid of probabilities (one byte each), coloured here, with the points on top;
  *  `legend` and `label` say what it shows (in words, for everyone and for screen readers). */
@@ -25,11 +28,11 @@ export function drawMap({ canvas, legend, label }, run, showVal) {
   for (let i = 0; i < m.n * m.n; i += 1) {
     let rgb;
     if (multiclass) {
-      const base = hex(CLASS_COLOURS[bytes[2 * i] % CLASS_COLOURS.length]);
+      const base = hex(classColour(bytes[2 * i]));
       const conf = bytes[2 * i + 1] / 255;
       const k = Math.max(0, (conf - 1 / m.classes) / (1 - 1 / m.classes)) * 0.55;
       rgb = base.map((c) => Math.round(255 + (c - 255) * k));
-    } else rgb = LUT[bytes[i]];
+    } else rgb = lut()[bytes[i]];
     img.data[4 * i] = rgb[0]; img.data[4 * i + 1] = rgb[1]; img.data[4 * i + 2] = rgb[2]; img.data[4 * i + 3] = 255;
   }
   const off = document.createElement('canvas');
@@ -44,7 +47,7 @@ export function drawMap({ canvas, legend, label }, run, showVal) {
   for (const p of ds.points) {
     if (p.split === 'val' && !showVal) continue;
     const [px, py] = toPx(p.x1, p.x2);
-    shape(ctx, SHAPES[p.label % SHAPES.length], px, py, r, CLASS_COLOURS[p.label % CLASS_COLOURS.length], p.split === 'val');
+    shape(ctx, SHAPES[p.label % SHAPES.length], px, py, r, classColour(p.label), p.split === 'val');
   }
   if (run.traced) {
     const p = ds.points.find((q) => q.split === run.traced.split && q.index === run.traced.index);
@@ -88,7 +91,7 @@ function legendItems(ds, m) {
 }
 function shapeSymbol(k) {
   const symbols = ['●', '■', '▲', '◆', '✚', '★'];
-  return el('span', { style: { color: CLASS_COLOURS[k % CLASS_COLOURS.length] }, 'aria-hidden': 'true' }, symbols[k % symbols.length]);
+  return el('span', { style: { color: classColour(k) }, 'aria-hidden': 'true' }, symbols[k % symbols.length]);
 }
 
 /** The trainer names the classes of its synthetic sets in English ("upper", "arm 2"); the page says them in its language. */
@@ -104,8 +107,8 @@ function hex(c) { return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)); 
 
 /** Blue (class 0) → white (p = 1/2) → orange (class 1): light tints, so that the points stay readable. */
 function buildLut() {
-  const blue = hex('#0072B2');
-  const orange = hex('#D55E00');
+  const blue = hex(colour(0));
+  const orange = hex(colour(1));
   const lut = [];
   for (let b = 0; b < 256; b += 1) {
     const p = b / 255;
