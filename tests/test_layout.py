@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "losslab._tables", "losslab._palette"),
     ("losslab.losses",),
     ("losslab.explain",),
-    ("losslab.training",),
+    ("losslab.training", "losslab.distill"),
     ("losslab.figures",),
     ("losslab.advice",),
     ("losslab.lab",),

@@ -59,6 +59,10 @@ Loss.explainer = staticmethod(_explain)  # Loss.explain defers to the explain la
 
 def __getattr__(name: str) -> Any:
     """``losslab.<loss name>(pred, target, **params, reduction=..., sample_weight=...)`` for every catalog name."""
+    if name == "distill":  # the teacher-student API, imported on first use (import losslab stays < 0.3 s)
+        import importlib  # not ``from . import distill``: that asks this very __getattr__ first
+
+        return importlib.import_module(f"{__name__}.distill")
     from .losses import _registry
 
     key = _registry._normalize(name)
