@@ -1,22 +1,37 @@
-"""Reading the learning curves: what went wrong (or right), from which epoch, and what to try.
+"""Reading the learning curves: what went wrong (or right), from which epoch, how sure, and what to try.
 
 :func:`diagnose` looks at a :class:`~losslab.training.History` and reports findings, most serious first:
 
 ==================  ========================================================================================
 ``divergence``      the loss became NaN / infinite, or exploded far above its lowest value
+``collapse``        the accuracy fell to one fixed value (every example given the same class) while the
+                    training loss stays at or above the loss of a model that ignores the features
 ``oscillation``     the training loss zig-zags up and down by large amounts (learning rate too high)
-``overfitting``     the validation loss turned upward while the training loss kept falling
+``overfitting``     the validation loss rose beyond its noise band while the training loss kept falling
 ``plateau``         the loss stood still for a long stretch: stalled (tiny updates) or later escaped
-``underfitting``    training and validation loss both stay high (near the trivial baseline) and flat
+``underfitting``    the training loss stays flat near the loss of a model that ignores the features
 ``still_improving`` nothing wrong, but the loss was still falling when training stopped
-``healthy``         a sharp drop, then flattening, with validation following training
-``too_short``       too few epochs to judge
+``healthy``         none of the above, beyond the noise
+``too_short``       too few epochs to judge (fewer than 5; or fewer than two windows, 10 epochs, and no warning)
 ==================  ========================================================================================
 
-Every finding carries the epoch where it starts, the numbers it rests on (``evidence``) and advice, in English or
-Japanese. The rules are plain comparisons with the thresholds of :class:`Thresholds`, documented in
-``docs/training.md``; "high" means compared with the loss of a model that ignores the features
-(``history.baseline``).
+How signal is told from noise
+-----------------------------
+The rules compare *window means*, not single epochs. A window is a tenth of the run, at least 5 epochs
+(:func:`window`); the lowest stretch of the validation loss is the lowest mean of ``best_stretch`` (5) consecutive
+epochs, never one noisy minimum. The noise band of a curve is ``±2 s``, where ``s`` is the standard deviation of
+its residuals about a straight line over the last window (:func:`noise_band`): the run's own scatter. A warning
+needs its evidence in the last *two* windows (it must persist), and :func:`_held` replays the rules at fixed
+:func:`checkpoints` (every epoch up to 40, every 5th up to 200, coarser later) so that a finding starts only at a
+checkpoint with its full evidence and stays until its evidence falls below about half of that (hysteresis): a
+curve flat within its noise does not flip the verdict.
+
+Every number in a message is quoted to 4 significant digits and says what it is (which epochs a mean covers);
+every percentage is computed from exactly the two quoted numbers beside it.
+
+What the history cannot show: it records no activations, so dead units are not counted (a collapse names them
+only as a likely cause); and it records nothing about what the model *could* reach on this data, so
+``underfitting`` compares with the trivial baseline (``history.baseline``) and says so.
 """
 
 from __future__ import annotations
@@ -32,13 +47,14 @@ from . import texts as T
 from ._common import jsonable
 from .history import History
 
-__all__ = ["CODES", "Diagnosis", "Finding", "Thresholds", "diagnose"]
+__all__ = ["CODES", "Diagnosis", "Finding", "Thresholds", "checkpoints", "diagnose", "noise_band", "noise_sd", "round4",
+           "window"]
 
-CODES: tuple[str, ...] = ("divergence", "oscillation", "overfitting", "plateau", "underfitting", "still_improving",
-                          "healthy", "too_short")
-SEVERITY: dict[str, str] = {"divergence": "error", "oscillation": "warning", "overfitting": "warning",
-                            "plateau": "warning", "underfitting": "warning", "still_improving": "info",
-                            "healthy": "ok", "too_short": "info"}
+CODES: tuple[str, ...] = ("divergence", "collapse", "oscillation", "overfitting", "plateau", "underfitting",
+                          "still_improving", "healthy", "too_short")
+SEVERITY: dict[str, str] = {"divergence": "error", "collapse": "error", "oscillation": "warning",
+                            "overfitting": "warning", "plateau": "warning", "underfitting": "warning",
+                            "still_improving": "info", "healthy": "ok", "too_short": "info"}
 _TINY = 1e-12
 
 
@@ -52,18 +68,35 @@ class Thresholds:
         Fewer epochs than this give ``too_short`` (divergence is still reported).
     explode : float
         Divergence when the training loss ends more than ``explode`` times its own scale above its minimum.
+    collapse_drop : float
+        Collapse: the accuracy fell by at least this (0.1 = 10 points) from its best and stays at one value over
+        the last window ...
+    collapse_loss : float
+        ... while the mean training loss over that window is at least this share of the baseline.
     zigzag_step : float
-        Oscillation: the median epoch-to-epoch change of the training loss, relative to its level, is at least this.
+        Oscillation, in a window of epoch-to-epoch changes: the median change is at least this share of the
+        window's mean level ...
     zigzag_alternation : float
-        ... and at least this share of consecutive changes flip direction.
+        ... at least this share of consecutive changes flip direction ...
     zigzag_rise_share : float
-        ... and the rises add up to at least this share of the falls.
+        ... the rises add up to at least this share of the falls ...
+    zigzag_progress : float
+        ... and the median change is at least this share of how far the loss has fallen since epoch 0; two
+        consecutive windows must show it.
+    zigzag_spike : float
+        Oscillation also when, at least twice, the training loss jumps up in one epoch by this share of its level
+        (0.5: to 1.5 times) ...
+    zigzag_spike_share : float
+        ... and by at least this share of its whole fall (from epoch 0 to its lowest value).
     overfit_rise : float
-        Overfitting: the (smoothed) validation loss ends at least this much above its minimum, relative ...
+        Overfitting: the mean validation loss of the last window is at least this much above its lowest stretch,
+        relative, and above it by more than the noise band, in each of the last two windows ...
     overfit_rise_baseline : float
         ... and by at least this share of the baseline loss (so that tiny losses do not trigger it).
     overfit_min_epochs : int
-        ... at least this many epochs after the minimum.
+        Kept for compatibility (the two-window persistence replaces it).
+    best_stretch : int
+        The length of the stretch whose mean is the validation loss's lowest level.
     plateau_length : float
         Plateau: a flat stretch spans at least this share of the epochs (and at least 5 epochs).
     plateau_band : float
@@ -75,23 +108,31 @@ class Thresholds:
     stall_update : float
         ... the parameters move less than this per epoch (``update_ratio``) ...
     high : float
-        Underfitting: training and validation loss at least this share of the baseline ...
+        Underfitting: the mean training and validation loss of the last window at least this share of the
+        baseline ...
     tail_flat : float
-        ... while the last stretch of epochs varies by less than this, relative.
+        ... while the last two windows' means differ by no more than the noise band or this share, relative.
     still_improving : float
-        The last stretch of epochs (a fifth of them) lowered the training loss by at least this, relative ...
+        The mean training loss of the last window is below that of the window before by at least this,
+        relative, and by more than the noise band ...
     still_improving_share : float
         ... and by at least this share of the whole fall since epoch 0.
     """
 
     min_epochs: int = 5
     explode: float = 10.0
+    collapse_drop: float = 0.1
+    collapse_loss: float = 0.95
     zigzag_step: float = 0.05
     zigzag_alternation: float = 0.5
     zigzag_rise_share: float = 0.3
+    zigzag_progress: float = 0.05
+    zigzag_spike: float = 0.5
+    zigzag_spike_share: float = 0.25
     overfit_rise: float = 0.1
     overfit_rise_baseline: float = 0.02
     overfit_min_epochs: int = 3
+    best_stretch: int = 5
     plateau_length: float = 0.1
     plateau_band: float = 0.05
     plateau_escape: float = 0.25
@@ -173,13 +214,74 @@ class Diagnosis:
         return self.to_text()
 
 
-# -------------------------------------------------------------------------------------------------------- rules
-def _smooth(x: np.ndarray, window: int = 3) -> np.ndarray:
-    if len(x) < window:
-        return x.copy()
-    pad = window // 2
-    padded = np.concatenate([np.repeat(x[:1], pad), x, np.repeat(x[-1:], pad)])
-    return np.convolve(padded, np.ones(window) / window, mode="valid")
+# ------------------------------------------------------------------------------------------ the run, windowed
+@dataclass(frozen=True)
+class _Curves:
+    """The columns the rules read, cut at some epoch (the rules see the run as it was then)."""
+
+    t: np.ndarray                 # training loss, epochs 1..n
+    v: np.ndarray                 # validation loss (NaN without a validation part)
+    acc: np.ndarray               # validation accuracy (training accuracy without a validation part; NaN if none)
+    acc_key: str                  # which accuracy
+    ratio: np.ndarray             # update_ratio
+    start: float                  # training loss before the first step (epoch 0)
+    base: float
+    base_val: float
+    has_val: bool
+    restored_best: bool
+
+    @classmethod
+    def of(cls, h: History) -> _Curves:
+        t, v = h.column("train_loss"), h.column("val_loss")
+        key = "val_accuracy" if h.has_validation else "train_accuracy"
+        start = h.initial.get("train_loss")
+        return cls(t=t, v=v, acc=h.column(key), acc_key=key, ratio=h.column("update_ratio"),
+                   start=float(start) if start is not None and math.isfinite(start) else float(t[0]),
+                   base=float(h.baseline.get("train_loss", math.nan)),
+                   base_val=float(h.baseline.get("val_loss", math.nan)), has_val=h.has_validation,
+                   restored_best=h.restored_best)
+
+    def upto(self, m: int) -> _Curves:
+        return _Curves(self.t[:m], self.v[:m], self.acc[:m], self.acc_key, self.ratio[:m], self.start, self.base,
+                       self.base_val, self.has_val, self.restored_best)
+
+    @property
+    def n(self) -> int:
+        return len(self.t)
+
+
+def window(n: int) -> int:
+    """The length of the windows the rules compare: a tenth of the run, at least 5 epochs."""
+    return max(5, math.ceil(n / 10))
+
+
+def round4(x: float) -> float:
+    """A number as the messages quote it (4 significant digits); percentages are computed from these."""
+    return float(f"{x:.4g}") if math.isfinite(x) else x
+
+
+def noise_sd(x: np.ndarray) -> float:
+    """The scatter of a curve over a window: the standard deviation of its residuals about a straight line
+    (least squares, ``n - 2`` degrees of freedom)."""
+    n = len(x)
+    if n < 3:
+        return 0.0
+    i = np.arange(n, dtype=np.float64) - (n - 1) / 2
+    xc = x - x.mean()
+    sii = float(i @ i)
+    ss = float(xc @ xc) - float(i @ xc) ** 2 / sii
+    return math.sqrt(max(ss, 0.0) / (n - 2))
+
+
+def noise_band(x: np.ndarray) -> float:
+    """± this much is noise: twice :func:`noise_sd` of the window, as quoted (4 significant digits)."""
+    return round4(2 * noise_sd(x))
+
+
+def _pct(a: float, b: float) -> float:
+    """The change from ``a`` to ``b`` in percent of ``a``, from the numbers exactly as quoted."""
+    a, b = round4(a), round4(b)
+    return 100 * (b - a) / abs(a) if a != 0 else math.inf
 
 
 def _scale(*values: float) -> float:
@@ -187,6 +289,46 @@ def _scale(*values: float) -> float:
     return max([*finite, _TINY])
 
 
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x))
+
+
+def checkpoints(n: int, min_epochs: int = 5, keep: int = 40) -> list[int]:
+    """The epochs at which :func:`_held` replays the rules: every epoch up to 40, every 5th up to 200, then a
+    spacing that doubles whenever the epoch count doubles. The set does not depend on ``n`` (only the last
+    ``keep`` at or before ``n`` are used), so that the verdict at epoch n+1 replays what the verdict at n did."""
+    out = list(range(min_epochs, min(n, 40) + 1))
+    out += list(range(45, min(n, 200) + 1, 5))
+    lo, step = 200, 10
+    while lo < n:
+        out += list(range(lo + step, min(n, 2 * lo) + 1, step))
+        lo, step = 2 * lo, 2 * step
+    return out[-keep:]
+
+
+def _held(rule: Any, c: _Curves, th: Thresholds) -> dict[str, Any] | None:
+    """Hysteresis: replay ``rule`` at fixed :func:`checkpoints`. A finding starts only where the rule fires with
+    its full thresholds, and stays while it fires with relaxed ones (about half the evidence), so that a curve
+    near a threshold does not flip the verdict from one epoch to the next. Between checkpoints the verdict does
+    not change; the evidence is the latest that supports it."""
+    held = False
+    first: int | None = None
+    evidence: dict[str, Any] | None = None
+    for m in checkpoints(c.n, th.min_epochs):
+        found = rule(c.upto(m), th, held)
+        if found is not None and not held:
+            first = m
+        held = found is not None
+        evidence = found
+    if not held or evidence is None:
+        return None
+    now = rule(c, th, True)  # the same finding on every epoch so far, when it still holds there
+    out = now if now is not None else evidence
+    out["found_at"] = first
+    return out
+
+
+# -------------------------------------------------------------------------------------------------------- rules
 def _divergence(h: History, t: np.ndarray, v: np.ndarray, base: float, th: Thresholds) -> dict[str, Any] | None:
     bad = ~np.isfinite(t) | (~np.isfinite(v) & h.has_validation)
     if h.stopped == "diverged" or bad.any():
@@ -212,40 +354,187 @@ def _divergence(h: History, t: np.ndarray, v: np.ndarray, base: float, th: Thres
     return None
 
 
-def _zigzag(x: np.ndarray, step: float, th: Thresholds) -> dict[str, Any] | None:
+def _collapse(c: _Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
+    n, w = c.n, window(c.n)
+    if n <= w or not (math.isfinite(c.base) and c.base > 0) or not np.isfinite(c.acc).all():
+        return None
+    last = c.acc[-w:]
+    if float(last.max() - last.min()) > 1e-12:  # a model that gives every example one class scores one value
+        return None
+    before = c.acc[:n - w]
+    best = int(np.argmax(before))
+    f = 0.5 if relaxed else 1.0
+    loss_mean = _mean(c.t[-w:])
+    floor = (0.9 if relaxed else 1.0) * th.collapse_loss * c.base
+    if float(before[best] - last[-1]) < f * th.collapse_drop or loss_mean < floor:
+        return None
+    same = np.flatnonzero(np.abs(c.acc - last[-1]) > 1e-12)
+    onset = int(same[-1]) + 2 if len(same) else 1
+    return {"epoch": onset, "kind": "val" if c.acc_key == "val_accuracy" else "train", "last_epoch": n,
+            "best_acc_pct": 100 * float(before[best]), "best_epoch": best + 1, "last_acc_pct": 100 * float(last[-1]),
+            "last_from": n - w + 1, "last_mean": loss_mean, "baseline": c.base,
+            "ratio_pct": 100 * round4(loss_mean) / round4(c.base)}
+
+
+def _blocks(n_changes: int, w: int) -> list[tuple[int, int]]:
+    """Blocks of ``w`` epoch-to-epoch changes, aligned to the end of the run, oldest first."""
+    out = []
+    hi = n_changes
+    while hi - w >= 0:
+        out.append((hi - w, hi))
+        hi -= w
+    return out[::-1]
+
+
+def _oscillation(c: _Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
+    """The training loss zig-zags in consecutive windows, or jumps up sharply again and again.
+
+    The validation loss is not read: on a small validation part its epoch-to-epoch scatter is noise, not a sign
+    that the steps are too large."""
+    found = _zigzag_blocks(c.t, c.start, th.zigzag_step, th, relaxed)
+    if found is not None:
+        found["kind"] = "zigzag"
+        return found
+    return _spikes(c, th, relaxed)
+
+
+def _spikes(c: _Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
+    series = np.concatenate([[c.start], c.t])  # epoch 0 first
+    if not np.isfinite(series).all() or len(series) < 3:
+        return None
+    low = float(series.min())
+    fall = float(series[0]) - low
+    if fall <= 0:
+        return None
+    d = np.diff(series)
+    big = np.flatnonzero((d >= th.zigzag_spike * np.maximum(np.abs(series[:-1]), _TINY))
+                         & (d >= th.zigzag_spike_share * fall))
+    if len(big) < (1 if relaxed else 2):  # once is an accident; again and again is a finding
+        return None
+    k = int(big[np.argmax(d[big])])
+    return {"epoch": int(big[0]) + 1, "until": int(big[-1]) + 1, "kind": "spikes", "spikes": len(big),
+            "start_loss": float(series[0]), "low": low, "big_from": float(series[k]), "big_from_epoch": k,
+            "big_to": float(series[k + 1]), "big_epoch": k + 1, "big_pct": _pct(series[k], series[k + 1])}
+
+
+def _zigzag_blocks(x: np.ndarray, start: float, step: float, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
+    n = len(x)
+    w = window(n)
+    if not np.isfinite(x).all() or n < 2 * w + 1:
+        return None
     d = np.diff(x)
-    if len(d) < 4:
+    f = 0.5 if relaxed else 1.0
+    k = len(d) // w
+    lo = len(d) - k * w + w * np.arange(k)  # blocks of w changes aligned to the end; block b: d[lo[b]:lo[b] + w]
+    db = d[lo[0]:].reshape(k, w)
+    idx = lo[:, None] + np.arange(w + 1)[None, :]
+    level = x[idx].mean(axis=1)  # the mean of the w + 1 epochs a block's changes join
+    jump = np.median(np.abs(db), axis=1)
+    moving = np.abs(db) >= 0.1 * step * np.maximum(np.abs(level), _TINY)[:, None]
+    pair = moving[:, 1:] & moving[:, :-1]  # consecutive changes that both move: does the direction flip?
+    steps = pair.sum(axis=1)
+    flips = (pair & (np.sign(db[:, 1:]) != np.sign(db[:, :-1]))).sum(axis=1)
+    rises, falls = np.where(db > 0, db, 0).sum(axis=1), np.where(db < 0, -db, 0).sum(axis=1)
+    fall_so_far = np.maximum(start - np.minimum.accumulate(x)[lo + w], 0.0)
+    ok = ((steps >= 3) & (flips >= th.zigzag_alternation * steps) & (rises >= th.zigzag_rise_share * falls)
+          & (jump >= f * step * np.abs(level)) & (jump >= f * th.zigzag_progress * fall_so_far))
+    need = 1 if relaxed else 2  # it must persist: two consecutive windows (one, once found)
+    runs: list[list[int]] = []
+    for b in np.flatnonzero(ok):
+        if runs and runs[-1][-1] == b - 1:
+            runs[-1].append(int(b))
+        else:
+            runs.append([int(b)])
+    runs = [r for r in runs if len(r) >= need]
+    if not runs:
         return None
-    level = np.maximum(np.abs(x[:-1]), _TINY)
-    rel = np.abs(d) / level
-    moving = d[rel >= 0.1 * step]
-    if len(moving) < 4:
+    shaky = [b for r in runs for b in r]
+    top = max(shaky, key=lambda b: jump[b] / max(abs(level[b]), _TINY))
+    return {"epoch": int(lo[runs[0][0]]) + 2, "until": int(lo[runs[-1][-1]]) + w + 1, "blocks": len(shaky),
+            "window": w, "shown_from": int(lo[top]) + 1, "shown_to": int(lo[top]) + w + 1,
+            "jump": float(jump[top]), "level": float(level[top]),
+            "jump_pct": 100 * round4(float(jump[top])) / abs(round4(float(level[top]))), "flips": int(flips[top]),
+            "steps": int(steps[top])}
+
+
+def _overfitting(c: _Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
+    n, w, s = c.n, window(c.n), th.best_stretch
+    if not c.has_val or n < 2 * w + s or not np.isfinite(c.v).all():
         return None
-    alternation = float(np.mean(np.sign(moving[1:]) != np.sign(moving[:-1])))
-    rises, falls = float(d[d > 0].sum()), float(-d[d < 0].sum())
-    median_step = float(np.median(rel))
-    if median_step >= step and alternation >= th.zigzag_alternation and rises >= th.zigzag_rise_share * falls:
-        big_rises = np.flatnonzero((d > 0) & (rel >= step))
-        onset = int(big_rises[0]) + 2 if len(big_rises) else 2
-        return {"epoch": onset, "median_change_pct": 100 * median_step, "alternation_pct": 100 * alternation,
-                "rise_share": rises / max(falls, _TINY)}
+    early = c.v[:n - 2 * w]
+    cs = np.concatenate([[0.0], np.cumsum(early)])
+    ma = (cs[s:] - cs[:-s]) / s
+    j = int(np.argmin(ma))
+    best_mean, prev_mean, last_mean = float(ma[j]), _mean(c.v[-2 * w:-w]), _mean(c.v[-w:])
+    band = noise_band(c.v[-w:])
+    f = 0.5 if relaxed else 1.0
+    rise = round4(last_mean) - round4(best_mean)
+    rise_pct = _pct(best_mean, last_mean)
+    train_best, train_last = _mean(c.t[j:j + s]), _mean(c.t[-w:])
+    base_ok = not math.isfinite(c.base_val) or rise >= f * th.overfit_rise_baseline * abs(c.base_val)
+    if not (rise > f * band and round4(prev_mean) - round4(best_mean) > f * band
+            and rise_pct >= f * 100 * th.overfit_rise and base_ok and train_last < train_best):
+        return None
+    best_epoch = j + int(np.argmin(c.v[j:j + s])) + 1
+    # "clear": the rise is beyond the noise band now; "held": it was when found, and still is beyond half of it
+    kind = "clear" if rise > band and round4(prev_mean) - round4(best_mean) > band else "held"
+    return {"epoch": best_epoch + 1, "kind": kind, "best_epoch": best_epoch, "best_from": j + 1, "best_to": j + s,
+            "best_mean": best_mean, "stretch": s, "prev_from": n - 2 * w + 1, "prev_to": n - w,
+            "prev_mean": prev_mean, "last_from": n - w + 1, "last_to": n, "last_mean": last_mean, "window": w,
+            "rise_pct": rise_pct, "band": band, "train_best_mean": train_best, "train_last_mean": train_last,
+            "restored_best": c.restored_best}
+
+
+def _underfitting(c: _Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
+    if not (math.isfinite(c.base) and c.base > 0):
+        return None
+    n, w = c.n, window(c.n)
+    if n < 2 * w:
+        return None
+    last, prev = _mean(c.t[-w:]), _mean(c.t[-2 * w:-w])
+    band = noise_band(c.t[-w:])
+    loose = 2.0 if relaxed else 1.0  # once found, it stays while the curve is flat within twice the tolerance
+    flat = abs(last - prev) <= loose * max(band, th.tail_flat * abs(last))
+    high = th.high
+    last_val = _mean(c.v[-w:]) if c.has_val else None
+    high_val = last_val is None or not math.isfinite(c.base_val) or last_val >= high * c.base_val
+    if not (flat and last >= high * c.base and high_val):
+        return None
+    level = max(abs(last), _TINY)
+    outside = np.flatnonzero(np.abs(c.t - last) > max(band, th.tail_flat * level))
+    onset = int(outside[-1]) + 2 if len(outside) else 1
+    return {"epoch": min(onset, n), "last_from": n - w + 1, "last_to": n, "last_mean": last, "band": band,
+            "baseline": c.base, "ratio_pct": 100 * round4(last) / round4(c.base), "last_val": last_val}
+
+
+def _still_improving(c: _Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
+    n, w = c.n, window(c.n)
+    if n < 2 * w:
+        return None
+    prev, last = _mean(c.t[-2 * w:-w]), _mean(c.t[-w:])
+    band = noise_band(c.t[-w:])
+    f = 0.5 if relaxed else 1.0
+    drop_pct = -_pct(prev, last)
+    drop = round4(prev) - round4(last)
+    share = drop / max(c.start - last, _TINY)
+    if drop_pct >= f * 100 * th.still_improving and drop > f * band and share >= f * th.still_improving_share:
+        return {"epoch": n, "prev_from": n - 2 * w + 1, "prev_to": n - w, "prev_mean": prev, "last_from": n - w + 1,
+                "last_to": n, "last_mean": last, "drop_pct": drop_pct, "band": band, "last_window": w}
     return None
 
 
-def _overfitting(h: History, t: np.ndarray, v: np.ndarray, base_val: float, th: Thresholds) -> dict[str, Any] | None:
-    if not h.has_validation or len(v) < th.overfit_min_epochs + 2:
-        return None
-    vs = _smooth(v)
-    best = int(np.argmin(vs))
-    rise = float(vs[-1] - vs[best])
-    rel = rise / _scale(vs[best])
-    base_ok = not math.isfinite(base_val) or rise >= th.overfit_rise_baseline * abs(base_val)
-    if (len(v) - 1 - best >= th.overfit_min_epochs and rel >= th.overfit_rise and base_ok
-            and t[-1] <= t[best] and v[-1] - t[-1] > v[best] - t[best]):  # the gap between the curves widened
-        return {"epoch": best + 2, "best_epoch": best + 1, "best_val": float(v[best]), "last_val": float(v[-1]),
-                "rise_pct": 100 * rel, "train_at_best": float(t[best]), "last_train": float(t[-1]),
-                "restored_best": h.restored_best}
-    return None
+def _healthy(c: _Curves) -> dict[str, Any]:
+    n, w = c.n, min(window(c.n), c.n)
+    t = c.t
+    last = _mean(t[-w:])
+    low = float(t.min())
+    fall = c.start - low
+    flat_from = int(np.argmax(t - low <= 0.1 * fall)) + 1 if fall > 0 else 1
+    out = {"epoch": flat_from, "kind": "val" if c.has_val else "noval", "start_loss": c.start, "last_from": n - w + 1,
+           "last_to": n, "last_mean": last, "drop_pct": -_pct(c.start, last), "band": noise_band(t[-w:])}
+    if c.has_val:
+        out.update(last_val=_mean(c.v[-w:]), val_band=noise_band(c.v[-w:]))
+    return out
 
 
 def _plateau(h: History, t: np.ndarray, base: float, th: Thresholds) -> dict[str, Any] | None:
@@ -285,62 +574,16 @@ def _plateau(h: History, t: np.ndarray, base: float, th: Thresholds) -> dict[str
     return None
 
 
-def _underfitting(h: History, t: np.ndarray, v: np.ndarray, base: float, base_val: float,
-                  th: Thresholds) -> dict[str, Any] | None:
-    if not (math.isfinite(base) and base > 0):
-        return None
-    n = len(t)
-    tail = t[-max(5, math.ceil(0.2 * n)):]
-    level = _scale(float(np.mean(tail)))
-    flat = float(tail.max() - tail.min()) / level < th.tail_flat
-    high_train = t[-1] >= th.high * base
-    high_val = not h.has_validation or not math.isfinite(base_val) or v[-1] >= th.high * base_val
-    if flat and high_train and high_val:
-        band = np.abs(t - t[-1]) <= th.tail_flat * level
-        outside = np.flatnonzero(~band)
-        onset = int(outside[-1]) + 2 if len(outside) else 1
-        return {"epoch": min(onset, n), "last_train": float(t[-1]), "baseline": base,
-                "ratio_pct": 100 * float(t[-1]) / base,
-                "last_val": float(v[-1]) if h.has_validation else None}
-    return None
-
-
-def _still_improving(h: History, t: np.ndarray, th: Thresholds) -> dict[str, Any] | None:
-    n = len(t)
-    w = max(3, math.ceil(0.2 * n))
-    if n <= w:
-        return None
-    start = h.initial.get("train_loss")
-    start = float(start) if start is not None and math.isfinite(start) else float(t[0])
-    recent = float(t[-w - 1] - t[-1])
-    drop = recent / _scale(float(t[-1]))
-    share = recent / max(start - float(t[-1]), _TINY)  # the last stretch's part of the whole fall
-    falling = float(np.mean(np.diff(t[-w - 1:]) < 0))
-    if drop >= th.still_improving and share >= th.still_improving_share and falling >= 0.7:
-        return {"epoch": n, "last_window": w, "drop_pct": 100 * drop, "share_pct": 100 * share}
-    return None
-
-
-def _healthy(h: History, t: np.ndarray) -> dict[str, Any]:
-    start = h.initial.get("train_loss")
-    start = float(start) if start is not None and math.isfinite(start) else float(t[0])
-    low = float(t.min())
-    drop = start - low
-    if drop <= 0:
-        return {"epoch": 1, "start_loss": start, "last_loss": float(t[-1]), "drop_pct": 0.0}
-    flat_from = int(np.argmax(t - low <= 0.1 * drop)) + 1
-    return {"epoch": flat_from, "start_loss": start, "last_loss": float(t[-1]),
-            "drop_pct": 100 * drop / _scale(start)}
-
-
 def _show(key: str, value: Any) -> Any:
-    """A number as the messages quote it: percentages whole, other floats with 4 significant digits."""
+    """A number as the messages quote it: percentages with one decimal, other floats with 4 significant digits."""
     if value is None:
         return "—"
     if isinstance(value, bool) or not isinstance(value, float | np.floating):
         return value
+    if key.endswith("_acc_pct"):
+        return f"{value:.1f}"
     if key.endswith("_pct"):
-        return f"{value:.0f}"
+        return f"{value:.1f}"
     return f"{value:.4g}"
 
 
@@ -349,7 +592,10 @@ def _finding(code: str, evidence: dict[str, Any], lang: str) -> Finding:
     kind = evidence.get("kind")
     key = f"diagnosis.{code}"
     message = T.get(f"{key}.message_{kind}" if kind else f"{key}.message", lang, **fmt)
-    advice = T.items(f"{key}.advice_{kind}" if kind else f"{key}.advice", lang, **fmt)
+    try:
+        advice = T.items(f"{key}.advice_{kind}" if kind else f"{key}.advice", lang, **fmt)
+    except KeyError:
+        advice = T.items(f"{key}.advice", lang, **fmt)
     if code == "overfitting" and evidence.get("restored_best"):
         message += " " + T.get(f"{key}.restored", lang, **fmt)
     return Finding(code=code, epoch=evidence.get("epoch"), severity=SEVERITY[code],
@@ -385,7 +631,6 @@ def diagnose(history: History, lang: str | None = "en", *, thresholds: Threshold
     lang = T.normalize_lang(lang)
     t, v = history.column("train_loss"), history.column("val_loss")
     base = float(history.baseline.get("train_loss", math.nan))
-    base_val = float(history.baseline.get("val_loss", math.nan))
     if len(t) == 0:
         return Diagnosis((_finding("too_short", {"epoch": None, "epochs": 0, "min_epochs": th.min_epochs}, lang),),
                          lang)
@@ -395,24 +640,29 @@ def diagnose(history: History, lang: str | None = "en", *, thresholds: Threshold
     if len(t) < th.min_epochs:
         return Diagnosis((_finding("too_short", {"epoch": None, "epochs": len(t), "min_epochs": th.min_epochs},
                                    lang),), lang)
+    c = _Curves.of(history)
     findings: list[Finding] = []
-    zig = _zigzag(t, th.zigzag_step, th)
-    if zig is None and history.has_validation:
-        zig = _zigzag(v, 2 * th.zigzag_step, th)
+    collapse = _held(_collapse, c, th)
+    if collapse is not None:
+        findings.append(_finding("collapse", collapse, lang))
+    zig = _held(_oscillation, c, th)
     if zig is not None:
         findings.append(_finding("oscillation", zig, lang))
-    over = _overfitting(history, t, v, base_val, th)
+    over = _held(_overfitting, c, th)
     if over is not None:
         findings.append(_finding("overfitting", over, lang))
     plateau = _plateau(history, t, base, th)
     if plateau is not None:
         findings.append(_finding("plateau", plateau, lang))
-    if over is None and zig is None and (plateau is None or plateau["kind"] != "stalled"):
-        under = _underfitting(history, t, v, base, base_val, th)
+    if collapse is None and over is None and zig is None and (plateau is None or plateau["kind"] != "stalled"):
+        under = _held(_underfitting, c, th)
         if under is not None:
             findings.append(_finding("underfitting", under, lang))
+    if not findings and c.n < 2 * window(c.n):  # "healthy" needs two windows to compare, like every warning
+        return Diagnosis((_finding("too_short", {"epoch": None, "epochs": c.n, "min_epochs": 2 * window(c.n)},
+                                   lang),), lang)
     if not findings:
-        still = _still_improving(history, t, th)
+        still = _held(_still_improving, c, th)
         findings.append(_finding("still_improving", still, lang) if still is not None
-                        else _finding("healthy", _healthy(history, t), lang))
+                        else _finding("healthy", _healthy(c), lang))
     return Diagnosis(tuple(findings), lang)
