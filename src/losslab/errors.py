@@ -7,7 +7,12 @@ guess the cause ("these look like logits: pass from_logits=True").
 
 from __future__ import annotations
 
-__all__ = ["LossInputError", "LossInputWarning"]
+import contextlib
+import contextvars
+import warnings
+from collections.abc import Iterator
+
+__all__ = ["LossInputError", "LossInputWarning", "collect_input_warnings", "warn_input"]
 
 
 class LossInputError(ValueError):
@@ -61,3 +66,31 @@ class LossInputError(ValueError):
 
 class LossInputWarning(UserWarning):
     """Input that a loss can score, but that is probably not what the user meant."""
+
+
+# A server computes many requests at once in threads: ``warnings.catch_warnings`` swaps process-global filters, so
+# one request's warning would land in another's answer or be lost. losslab's own input warnings go through
+# ``warn_input`` instead, which hands them to the collection open in the current context (thread, task), if any.
+_COLLECTOR: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("losslab_input_warnings",
+                                                                              default=None)
+
+
+def warn_input(message: str, stacklevel: int = 1) -> None:
+    """Issue a :class:`LossInputWarning`: into the list of the :func:`collect_input_warnings` open in this context,
+    else through :mod:`warnings` as usual (``stacklevel`` counted from the caller of this function)."""
+    sink = _COLLECTOR.get()
+    if sink is not None:
+        sink.append(message)
+        return
+    warnings.warn(LossInputWarning(message), stacklevel=stacklevel + 1)
+
+
+@contextlib.contextmanager
+def collect_input_warnings() -> Iterator[list[str]]:
+    """Within the block, losslab's input warnings of this context (and only of it) are collected, not shown."""
+    caught: list[str] = []
+    token = _COLLECTOR.set(caught)
+    try:
+        yield caught
+    finally:
+        _COLLECTOR.reset(token)

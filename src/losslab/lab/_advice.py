@@ -116,6 +116,7 @@ class EvidenceJob:
     stop_as: str | None = None  # why the process was stopped: cancelled | timeout | orphaned
     watcher: threading.Thread | None = None
     log: Any = None  # the process's standard error (a temporary file)
+    killer: threading.Timer | None = None  # sends SIGKILL if SIGTERM did not end the process in time
 
     @property
     def running(self) -> bool:
@@ -141,6 +142,10 @@ def _worker_env() -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join([root, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
+
+
+KILL_GRACE_SECONDS = 2.0
+"""How long a stopped evidence process has to end after SIGTERM before it gets SIGKILL."""
 
 
 class EvidenceManager:
@@ -255,7 +260,7 @@ class EvidenceManager:
             process.terminate()
             try:
                 process.wait(timeout=3)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a process that ignores SIGTERM
+            except subprocess.TimeoutExpired:  # a process that ignores SIGTERM
                 process.kill()
                 process.wait(timeout=3)
 
@@ -287,13 +292,24 @@ class EvidenceManager:
             job.finished = time.monotonic()
 
     def _stop(self, job: EvidenceJob, why: str) -> None:
-        """Stop a running job's process; its watcher records why."""
+        """Stop a running job's process (SIGTERM, then SIGKILL after ``KILL_GRACE_SECONDS`` if it is still there:
+        a process that ignores SIGTERM ends all the same); its watcher records why."""
         if not job.running or job.process is None:
             return
         if job.stop_as is None:
             job.stop_as = why
         with contextlib.suppress(OSError):
             job.process.terminate()
+        if job.killer is None:
+            job.killer = threading.Timer(KILL_GRACE_SECONDS, self._kill, args=(job.process,))
+            job.killer.daemon = True
+            job.killer.start()
+
+    @staticmethod
+    def _kill(process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            with contextlib.suppress(OSError):
+                process.kill()
 
     # -- the page's side --------------------------------------------------------------------------------------
     def get(self, job_id: str) -> EvidenceJob:

@@ -36,7 +36,7 @@ from . import _compute as C
 from . import _figures as F
 from . import _texts
 from ._advice import EvidenceManager, advise
-from ._errors import BodyLimit, LabError, install_handlers
+from ._errors import BodyLimit, LabError, SafeJSONResponse, install_handlers
 from ._limits import Limits
 from ._models import (
     AdviceRequest,
@@ -126,6 +126,7 @@ def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> Fa
         description="The losslab lab: losses, explanations, figures and training, for the page and for scripts. "
                     "Every error answer is {\"error\": {loss, argument, expected, got, hint, message}}.",
         lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
         docs_url=None,  # the interactive pages load their scripts from a CDN: the schema is at /openapi.json
         redoc_url=None,
     )
@@ -136,7 +137,8 @@ def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> Fa
     app.state.uploads = uploads
     app.state.evidence = evidence
     install_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, large={UPLOADS: limits.max_upload_bytes})
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, large={UPLOADS: limits.max_upload_bytes},
+                       seconds=limits.body_seconds)
 
     # ------------------------------------------------------------------------------------------------ the page
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -532,4 +534,4 @@ def _page(lang: str, _catalog: tuple[int, ...]) -> str:
 
 
 def json_response(data: Any) -> JSONResponse:
-    return JSONResponse(jsonable(data))
+    return SafeJSONResponse(jsonable(data))

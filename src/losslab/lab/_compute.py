@@ -11,14 +11,13 @@ from __future__ import annotations
 import functools
 import json
 import math
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from .._jsonable import jsonable
-from ..errors import LossInputError, LossInputWarning
+from ..errors import LossInputError, collect_input_warnings
 from ..explain import explain as _explain
 from ..explain import texts as T
 from ..losses import Loss, LossDefinition, get
@@ -134,12 +133,10 @@ def panels() -> dict[str, Any]:
     }
 
 
-def _catch_warnings() -> Any:
-    return warnings.catch_warnings(record=True)
-
-
-def _warning_texts(caught: Sequence[warnings.WarningMessage]) -> list[str]:
-    return [str(w.message) for w in caught if issubclass(w.category, LossInputWarning)]
+# ------------------------------------------------------------------------------------- warnings, per request
+# The catalog's input warnings of one request are collected in a context-local list (losslab.errors): never through
+# ``warnings.catch_warnings``, whose process-global state leaks between the threads that serve requests.
+collect_warnings = collect_input_warnings
 
 
 def _array(name: str, loss: str, values: Any) -> np.ndarray:
@@ -158,8 +155,7 @@ def compute(name: str, params: Mapping[str, Any], pred: Any, target: Any, reduct
     p = _array("pred", loss.name, pred)
     t = _target(loss, p, target)
     w = None if sample_weight is None else _array("sample_weight", loss.name, sample_weight)
-    with _catch_warnings() as caught:
-        warnings.simplefilter("always")
+    with collect_warnings() as caught:
         value = loss(p, t, reduction=reduction, sample_weight=w)  # type: ignore[arg-type]
         per = None
         if loss.definition.finalize is None:
@@ -172,7 +168,7 @@ def compute(name: str, params: Mapping[str, Any], pred: Any, target: Any, reduct
         "value": jsonable(np.asarray(value)),
         "per_example": None if per is None else jsonable(np.asarray(per)),
         "grad": None if grad is None else jsonable(np.asarray(grad)),
-        "warnings": _warning_texts(caught),
+        "warnings": list(dict.fromkeys(caught)),  # once each, though value, per-example and grad all warn
     }
 
 
@@ -192,11 +188,10 @@ def explain(name: str, params: Mapping[str, Any], pred: Any, target: Any, reduct
     p = _array("pred", loss.name, pred)
     t = _target(loss, p, target)
     w = None if sample_weight is None else _array("sample_weight", loss.name, sample_weight)
-    with _catch_warnings() as caught:
-        warnings.simplefilter("always")
+    with collect_warnings() as caught:
         result = _explain(loss, p, t, lang=lang, reduction=reduction, sample_weight=w,  # type: ignore[arg-type]
                           max_rows=max_rows).to_dict()
-    result["warnings"] = _warning_texts(caught)
+    result["warnings"] = list(dict.fromkeys(caught))
     return jsonable(result)
 
 
@@ -248,8 +243,7 @@ def _curves_cached(key: str) -> dict[str, Any]:
             "title": T.loss_text(loss.name, lang)["title"],
             "label": _label(loss, lang),
         }
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", LossInputWarning)
+        with collect_warnings():  # the grid's warnings are not the user's: dropped
             if task == "regression":
                 # the error grid against target 0; these losses depend on the error only
                 zeros = np.zeros_like(grid)

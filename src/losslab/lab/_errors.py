@@ -7,10 +7,13 @@ expected, what was got) for the lab's own checks (``loss`` is then ``"lab"``).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -19,7 +22,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import LossInputError
 
-__all__ = ["BodyLimit", "LabError", "error_body", "install_handlers"]
+__all__ = ["MAX_JSON_DEPTH", "BodyLimit", "LabError", "SafeJSONResponse", "error_body", "install_handlers",
+           "json_depth", "json_safe"]
+
+MAX_JSON_DEPTH = 64
+"""The deepest nesting of arrays and objects a JSON body may have (the lab's deepest is rows of numbers: 3)."""
 
 
 class LabError(Exception):
@@ -32,8 +39,61 @@ class LabError(Exception):
         super().__init__(str(self.error))
 
 
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _safe_char(m: re.Match[str]) -> str:
+    c = m.group()
+    return "\ufffd" if "\ud800" <= c <= "\udfff" else f"\\x{ord(c):02x}"
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every string made safe to encode and show: a lone surrogate (``'\\ud800'``, which UTF-8
+    cannot encode) becomes U+FFFD and a control character its escape (``\\x1b``), in keys as in values."""
+    if isinstance(value, str):
+        if _UNSAFE.search(value) is None:
+            return value
+        # a valid pair of surrogates is one character again; what is left alone is replaced
+        joined = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return _UNSAFE.sub(_safe_char, joined)
+    if isinstance(value, Mapping):
+        return {json_safe(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def error_body(error: LossInputError) -> dict[str, Any]:
-    return {"error": error.to_dict()}
+    out: dict[str, Any] = json_safe({"error": error.to_dict()})
+    return out
+
+
+class SafeJSONResponse(JSONResponse):
+    """Starlette's JSON answer, which never fails on a string UTF-8 cannot encode (a lone surrogate echoed from
+    the request): such strings are made safe (:func:`json_safe`) instead of ending in a 500."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return super().render(json_safe(content))
+
+
+_OPEN, _CLOSE = frozenset(b"[{"), frozenset(b"]}")
+# a string, closed or not (so that every quote starts a match that consumes what it scanned: linear time)
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+_BRACKETS = bytes(b for b in range(256) if b not in _OPEN | _CLOSE)
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of ``[`` and ``{`` in a JSON text, counted on the raw bytes (strings left out), in
+    linear time and without recursion: a body too deep is refused before any parser recurses into it."""
+    brackets = _STRINGS.sub(b"", body).translate(None, _BRACKETS)
+    if not brackets:
+        return 0
+    steps = np.frombuffer(brackets, dtype=np.uint8)
+    depth = np.cumsum(np.where(np.isin(steps, list(_OPEN)), 1, -1))
+    return int(depth.max())
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -82,15 +142,23 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(LossInputError)
     async def _loss_input(request: Request, exc: LossInputError) -> JSONResponse:
-        return JSONResponse(error_body(exc), status_code=400)
+        return SafeJSONResponse(error_body(exc), status_code=400)
 
     @app.exception_handler(LabError)
     async def _lab(request: Request, exc: LabError) -> JSONResponse:
-        return JSONResponse(error_body(exc.error), status_code=exc.status)
+        return SafeJSONResponse(error_body(exc.error), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(error_body(validation_error(exc)), status_code=422)
+        return SafeJSONResponse(error_body(validation_error(exc)), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # a bug, not a bad input: the server's log has the traceback, the client a JSON answer all the same
+        error = LossInputError("lab", "request", "a request the lab can answer",
+                               f"{request.method} {request.url.path}: an internal error ({type(exc).__name__})",
+                               "this is a bug in the lab; the server's log has the details")
+        return SafeJSONResponse(error_body(error), status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -99,19 +167,23 @@ def install_handlers(app: FastAPI) -> None:
                     405: "another HTTP method (see /openapi.json)"}.get(
             exc.status_code, "a valid request")
         error = LossInputError("lab", argument, expected, f"{request.method} {request.url.path}: {exc.detail}")
-        return JSONResponse(error_body(error), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return SafeJSONResponse(error_body(error), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
 class BodyLimit:
     """ASGI middleware: refuse a request body over ``max_bytes`` with 413, whether or not it declares its length.
 
-    ``large`` maps a few paths (the file upload) to a larger bound of their own.
+    ``large`` maps a few paths (the file upload) to a larger bound of their own. A body not received within
+    ``seconds`` (a client that sends it slowly, or stops) is answered with 408; a JSON body nested deeper than
+    :data:`MAX_JSON_DEPTH` with 400, before any parser sees it.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, large: Mapping[str, int] | None = None) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, large: Mapping[str, int] | None = None,
+                 seconds: float | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.large = dict(large or {})
+        self.seconds = seconds
 
     def _too_large(self, got: str, limit: int, upload: bool) -> bytes:
         hint = ("upload a smaller file: keep fewer rows or columns (the lab's bounds are listed at /api/limits)"
@@ -140,8 +212,16 @@ class BodyLimit:
         # Read the whole body first (it is small by construction), so that an oversized one never reaches the app.
         chunks: list[bytes] = []
         received = 0
+        deadline = None if self.seconds is None else asyncio.get_running_loop().time() + self.seconds
         while True:
-            message = await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                await self._send_error(send, 408, LossInputError(
+                    "lab", "body", f"the whole request body within {self.seconds:g} s",
+                    f"{received} bytes by then", "send the request at once (the lab's bounds are at /api/limits)"))
+                return
             if message["type"] != "http.request":
                 return  # the client went away
             chunk = message.get("body", b"")
@@ -153,6 +233,11 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if self._is_json(headers) and json_depth(body) > MAX_JSON_DEPTH:
+            await self._send_error(send, 400, LossInputError(
+                "lab", "body", f"JSON nested at most {MAX_JSON_DEPTH} deep", f"nesting {json_depth(body)} deep",
+                "the lab's requests hold numbers, lists of numbers or rows of numbers: send flatter JSON"))
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -163,6 +248,18 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    @staticmethod
+    def _is_json(headers: Mapping[bytes, bytes]) -> bool:
+        """A body FastAPI would parse as JSON: declared as JSON (``application/json``, ``…+json``) or untyped."""
+        kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        return not kind or kind.endswith(b"json")
+
+    async def _send_error(self, send: Send, status: int, error: LossInputError) -> None:
+        body = json.dumps(error_body(error)).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
     async def _reject(self, send: Send, got: str, limit: int, upload: bool) -> None:
         body = self._too_large(got, limit, upload)

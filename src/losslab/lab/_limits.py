@@ -72,6 +72,16 @@ class Limits:
     """An evidence run that no page has asked about for this long is stopped (a closed page stops its run)."""
     evidence_keep_seconds: float = 600.0
     """A finished evidence run's result is kept this long."""
+    header_seconds: float = 10.0
+    """A connection that has not sent a whole request head (line and headers) this long after it opened, or after
+    its previous answer, is closed (a slow or half-open client holds no socket for ever)."""
+    body_seconds: float = 30.0
+    """Most time to receive one request body (the file upload included); a slower one is answered with 408."""
+    keep_alive_seconds: float = 5.0
+    """An idle kept-alive connection is closed after this long."""
+    max_connections: int = 4096
+    """Most connections and requests in progress at once (fewer where the process may open fewer files); a
+    request beyond is answered with 503."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

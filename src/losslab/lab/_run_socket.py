@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,9 +20,11 @@ from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from ..errors import LossInputError
-from ._errors import LabError, validation_error
+from ._errors import MAX_JSON_DEPTH, LabError, json_depth, json_safe, validation_error
 from ._models import RunControl
 from ._run_state import LabRun
+
+_log = logging.getLogger("losslab.lab")
 
 
 async def stream(websocket: WebSocket, run_id: str, runs: Mapping[str, LabRun], frames_per_second: float,
@@ -36,7 +40,7 @@ async def stream(websocket: WebSocket, run_id: str, runs: Mapping[str, LabRun], 
         reason = "no open run with this id" if run is None else "another page already streams this run"
         error = LossInputError("lab", "run_id", "the id of an open run that no other page streams",
                                repr(run_id), reason)
-        await websocket.send_json({"type": "error", "error": error.to_dict()})
+        await websocket.send_json(json_safe({"type": "error", "error": error.to_dict()}))
         await websocket.close(code=4404 if run is None else 4409)
         return
     run.attached = True
@@ -71,22 +75,67 @@ async def stream(websocket: WebSocket, run_id: str, runs: Mapping[str, LabRun], 
             await websocket.close()
 
 
-async def _receive(websocket: WebSocket, run: LabRun) -> None:
-    while True:
-        message = await websocket.receive_json()
+MAX_MESSAGE_CHARS = 4096
+"""The longest command the socket reads (a command is a few short fields); a longer one is answered with an
+error, like any other malformed message."""
+
+
+def _refusal(argument: str, expected: str, got: str, hint: str | None = None) -> dict[str, Any]:
+    error = LossInputError("lab", argument, expected, got, hint)
+    return {"type": "error", "error": error.to_dict()}
+
+
+def _parse(message: Mapping[str, Any]) -> Any:
+    """The command in a WebSocket message, or raise :class:`LabError` saying why it is none (never anything else)."""
+    text = message.get("text")
+    if text is None:
+        data = message.get("bytes") or b""
         try:
-            cmd = RunControl.model_validate(message)
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise LabError(400, "message", "a JSON command as text", f"{len(data)} bytes that are not UTF-8",
+                           'send {"action": "play"} (or pause, step, reset, set)') from None
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise LabError(400, "message", f"a JSON command of at most {MAX_MESSAGE_CHARS} characters",
+                       f"{len(text)} characters")
+    if json_depth(text.encode("utf-8", "surrogatepass")) > MAX_JSON_DEPTH:
+        raise LabError(400, "message", f"JSON nested at most {MAX_JSON_DEPTH} deep", "deeper JSON")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise LabError(400, "message", "a JSON command", repr(text[:80]) + ("…" if len(text) > 80 else ""),
+                       'send {"action": "play"} (or pause, step, reset, set)') from None
+
+
+async def _receive(websocket: WebSocket, run: LabRun) -> None:
+    """Obey the page's commands. A malformed one (not JSON, the wrong shape, an unknown action) is answered with an
+    error message and the run goes on; only a closed socket ends this loop."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        answer: dict[str, Any] | None = None
+        command: Any = None
+        try:
+            command = _parse(message)
+            cmd = RunControl.model_validate(command)
             await asyncio.to_thread(run.control, cmd)
         except ValidationError as exc:
             from fastapi.exceptions import RequestValidationError
 
             error = validation_error(RequestValidationError(exc.errors()))
-            await websocket.send_json({"type": "error", "error": error.to_dict()})
+            answer = {"type": "error", "error": error.to_dict()}
         except LabError as exc:
-            await websocket.send_json({"type": "error", "error": exc.error.to_dict()})
+            answer = {"type": "error", "error": exc.error.to_dict()}
         except LossInputError as exc:
-            await websocket.send_json({"type": "error", "error": exc.to_dict()})
-        if cmd_is_reset(message):
+            answer = {"type": "error", "error": exc.to_dict()}
+        except Exception as exc:  # a bug, not the page's fault: say so and keep the run
+            _log.exception("the command %r to run %s failed", command, run.id)
+            answer = _refusal("message", "a command the lab can carry out",
+                              f"an internal error ({type(exc).__name__})", "this is a bug in the lab")
+        if answer is not None:
+            await websocket.send_json(json_safe(answer))
+        if cmd_is_reset(command):
             await websocket.send_json(await asyncio.to_thread(run.snapshot, True))
 
 

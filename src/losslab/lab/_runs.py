@@ -35,6 +35,7 @@ class RunManager:
         self.limits = limits
         self.uploads = uploads
         self.runs: dict[str, LabRun] = {}
+        self._building: dict[str, str] = {}  # run id -> its client: slots reserved while their runs are built
         self._lock = threading.Lock()
         self._janitor: asyncio.Task[None] | None = None
 
@@ -59,8 +60,6 @@ class RunManager:
         """Cancel runs past their wall time, and runs no page has streamed from for ``attach_seconds``."""
         now = time.monotonic()
         for run in list(self.runs.values()):
-            if run is None:  # a slot reserved while its run is being built
-                continue
             expired = now - run.created > self.limits.max_run_seconds
             orphaned = not run.attached and now - run.detached_at > self.limits.attach_seconds
             if expired or orphaned:
@@ -71,23 +70,26 @@ class RunManager:
         if req.data.name != "upload" and req.data.n_samples > limits.max_samples:
             raise LabError(422, "data.n_samples", f"at most {limits.max_samples} examples", str(req.data.n_samples))
         with self._lock:
-            mine = sum(1 for r in self.runs.values() if r is None or r.client == client)
+            # a slot being built counts against its own client only, and against the server's total
+            mine = (sum(1 for r in self.runs.values() if r.client == client)
+                    + sum(1 for c in self._building.values() if c == client))
             if mine >= limits.max_runs_per_client:
                 raise LabError(429, "runs", f"at most {limits.max_runs_per_client} open runs per client",
                                f"{mine} open", "close another lab tab, or DELETE /api/runs/{id}")
-            if len(self.runs) >= limits.max_runs_total:
+            total = len(self.runs) + len(self._building)
+            if total >= limits.max_runs_total:
                 raise LabError(429, "runs", f"at most {limits.max_runs_total} open runs on this server",
-                               f"{len(self.runs)} open", "try again when another run has ended")
+                               f"{total} open", "try again when another run has ended")
             run_id = secrets.token_urlsafe(9)
-            placeholder = None
-            self.runs[run_id] = placeholder  # type: ignore[assignment]  # reserve the slot while building
+            self._building[run_id] = client  # reserve the slot while building
         try:
             run = LabRun(run_id, req, client, limits, self.uploads)
         except BaseException:
             with self._lock:
-                self.runs.pop(run_id, None)
+                self._building.pop(run_id, None)
             raise
         with self._lock:
+            self._building.pop(run_id, None)
             self.runs[run_id] = run
         return run
 

@@ -3,13 +3,12 @@ failures for Dask, the warning about rows that do not sum to 1, and finite diffe
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from ..errors import LossInputError, LossInputWarning
+from ..errors import LossInputError, warn_input
 from . import _validation as v
 from ._arrays import (
     Array,
@@ -116,11 +115,9 @@ def _warn_unnormalized(xp: Namespace, loss: str, argument: str, rows: Array, has
             advice = "If these are raw scores, turn them into probabilities with a softmax first."
         else:
             advice = "A target distribution should sum to 1: divide each row by its sum."
-        warnings.warn(
-            LossInputWarning(
-                f"{loss}: {count} row(s) of '{argument}' do not sum to 1 (the first sums to {v.fmt(first)}); "
-                f"they are used as given, not renormalized. {advice}"
-            ),
+        warn_input(
+            f"{loss}: {count} row(s) of '{argument}' do not sum to 1 (the first sums to {v.fmt(first)}); "
+            f"they are used as given, not renormalized. {advice}",
             stacklevel=_user_stacklevel(),
         )
 
