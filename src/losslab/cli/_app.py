@@ -7,10 +7,13 @@ friendly line on stderr and exit code 2; `--json` prints stable, documented data
 from __future__ import annotations
 
 import functools
+import importlib
+import importlib.util
 import json
 import os
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import numpy as np
@@ -18,15 +21,122 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from .._jsonable import jsonable
+from .._tables import TableError
 from ..errors import LossInputError
 from ..explain import texts as T
 from ..losses import TASKS, catalog, definition
 from ..losses._spec import split_specs
 from ._inputs import UsageError, detect_lang, make_loss, parse_values
 
+# Click's exceptions: Typer >= 0.20 carries its own copy of Click, older Typer uses Click itself
+_click = importlib.import_module("typer._click.exceptions" if importlib.util.find_spec("typer._click") else
+                                 "click.exceptions")
+_ClickException: type[Exception] = _click.ClickException
+_ClickUsageError: type[Exception] = _click.UsageError
+
+MESSAGE_LIMIT = 600
+"""The longest error line (its quotes of user input are clipped to ~200 characters where they are written)."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A message as one short, printable line: whitespace runs (newlines too) become one space, control characters
+    (a file's escape sequences) are shown as ``\\xNN``, and the end is cut with an ellipsis past ``limit``."""
+    line = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", " ".join(message.split()))
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+def _print_error(message: str) -> None:
+    _err().print(f"[bold red]error:[/] {escape(_one_line(message))}", markup=True)
+
+
+def _report(exc: Exception) -> int:
+    """Print one line for a failure and return the exit code: 2 for input or usage that losslab refuses, 1 for a
+    file that cannot be read, and 1 (with the way to see the traceback) for anything unexpected."""
+    if isinstance(exc, UnicodeDecodeError):  # a reader below that did not say which file: say what to do
+        _print_error(f"the input is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start}, "
+                     "Shift-JIS or UTF-16?): save the file as UTF-8")
+        return 2
+    if isinstance(exc, (LossInputError, UsageError, TableError, UnicodeError)):
+        _print_error(str(exc))
+        return 2
+    if isinstance(exc, OSError):
+        if exc.strerror and exc.filename is not None:
+            _print_error(f"{exc.filename}: {exc.strerror}")
+        else:
+            _print_error(str(exc) or type(exc).__name__)
+        return 1
+    _print_error(f"unexpected {type(exc).__name__}: {exc} (LOSSLAB_DEBUG=1 shows the traceback; please report it)")
+    return 1
+
+
+def _report_usage(exc: Exception, command: str = "losslab") -> int:
+    """Click's usage errors (unknown option, missing option, a value of the wrong type) in one line plus where the
+    help is, instead of Typer's boxed usage; the exit code is Click's (2). ``command`` names the command whose help
+    to point at when the error does not carry its context."""
+    code = int(getattr(exc, "exit_code", 2))
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `losslab` alone: the help is already printed
+        return code
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    if isinstance(exc, _ClickUsageError):
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path if ctx is not None else command
+        message = f"{_one_line(message, MESSAGE_LIMIT - 40).rstrip('.')}; see '{command} --help'"
+    _print_error(message)
+    return code
+
+
+class _Group(TyperGroup):
+    """The `losslab` group: every failure ends as one line on stderr and an exit code, never a traceback or a box
+    (``LOSSLAB_DEBUG=1`` lets unexpected errors through with their traceback)."""
+
+    def _command_path(self, args: Sequence[str] | None) -> str:
+        """``losslab plot shapes`` for ``plot shapes --bogus``: the (sub)command that the words name."""
+        words = ["losslab"]
+        group: Any = self
+        for arg in sys.argv[1:] if args is None else args:
+            command = getattr(group, "commands", {}).get(arg)
+            if command is None:
+                break
+            words.append(arg)
+            group = command
+        return " ".join(words)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        def run() -> Any:
+            return super(_Group, self).main(args, prog_name, complete_var, standalone_mode=False,
+                                            windows_expand_args=windows_expand_args, **extra)
+
+        if not standalone_mode:
+            return run()
+        try:
+            rv = run()  # an Exit inside comes back as its code
+        except _ClickException as exc:
+            sys.exit(_report_usage(exc, self._command_path(args)))
+        except typer.Abort:
+            _print_error("aborted")
+            sys.exit(1)
+        except Exception as exc:
+            if os.environ.get("LOSSLAB_DEBUG"):
+                raise
+            sys.exit(_report(exc))
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="losslab",
     help="losslab: loss functions you can see, check and compare.\n\n"
     "Prediction first, target second (as in PyTorch). Try: losslab explain mse --pred 1,2,4 --target 1,2,3",
@@ -48,21 +158,20 @@ def _err() -> Console:
 
 
 def friendly(fn: F) -> F:
-    """Turn losslab's input errors into one readable line and exit code 2 (never a traceback)."""
+    """Turn every failure of a command into one readable line (never a traceback) and an exit code: 2 for input
+    or usage that losslab refuses (a loss's error, a bad option value, a file that is not a table), 1 for a file
+    that cannot be read and for anything unexpected (``LOSSLAB_DEBUG=1`` shows its traceback instead)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except LossInputError as exc:
-            _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
-            raise typer.Exit(2) from None
-        except UsageError as exc:
-            _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
-            raise typer.Exit(2) from None
-        except OSError as exc:
-            _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
-            raise typer.Exit(1) from None
+        except (typer.Exit, typer.Abort, _ClickException):
+            raise
+        except Exception as exc:
+            if os.environ.get("LOSSLAB_DEBUG") and not isinstance(exc, (LossInputError, UsageError)):
+                raise
+            raise typer.Exit(_report(exc)) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -234,7 +343,7 @@ def score(
     = None,
     by: Annotated[str | None, typer.Option("--by", help="Also score each group of this column.")] = None,
     weight: Annotated[str | None, typer.Option("--weight", help="Column of sample weights.")] = None,
-    batch_rows: Annotated[int, typer.Option("--batch-rows", help="Rows per streamed batch.")] = 1 << 18,
+    batch_rows: Annotated[int, typer.Option("--batch-rows", min=1, help="Rows per streamed batch.")] = 1 << 18,
     lang: LangOpt = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
     as_json: JsonOpt = False,

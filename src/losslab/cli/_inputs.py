@@ -20,6 +20,22 @@ class UsageError(Exception):
     """A mistake in how a command was called: shown as one line, exit code 2."""
 
 
+QUOTE_LIMIT = 200
+"""The most characters of the user's input (a value, a column name, a file's words) quoted in an error line."""
+
+
+def clip(text: object, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` as a string of at most ``limit`` characters (cut with an ellipsis), for quoting user input."""
+    s = str(text)
+    return s if len(s) <= limit else s[:limit] + "…"
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (or its type's name), clipped: a library's words in one line."""
+    lines = str(exc).strip().splitlines()
+    return clip(lines[0] if lines else type(exc).__name__)
+
+
 def detect_lang(lang: str | None) -> str:
     """--lang, else the environment (LC_ALL, LC_MESSAGES, LANG starting with 'ja'), else English."""
     if lang:
@@ -44,13 +60,29 @@ def read_table_columns(path: Path, columns: list[str]) -> np.ndarray:
             table = pq.read_table(path, columns=columns)
     except ImportError as exc:
         raise UsageError("reading CSV/Parquet needs pyarrow: pip install 'losslab[data]'") from exc
-    except (KeyError, ValueError) as exc:
-        raise UsageError(f"{path}: {exc}") from exc
+    except (KeyError, ValueError) as exc:  # pyarrow's ArrowInvalid and UnicodeDecodeError are ValueErrors
+        raise UsageError(f"{clip(path)} cannot be read as {path.suffix[1:].upper()} ({first_line(exc)})") from None
     missing = [c for c in columns if c not in table.column_names]
     if missing:
-        raise UsageError(f"{path}: no column {missing[0]!r}")
+        raise UsageError(f"{clip(path)}: no column {clip(missing[0])!r}")
     arrays = [table.column(c).to_numpy() for c in columns]
     return arrays[0] if len(arrays) == 1 else np.stack(arrays, axis=1)
+
+
+def _load_npy(path: Path, argument: str) -> np.ndarray:
+    """A plain .npy array; never unpickles (a pickled object array could run code), never a traceback."""
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise UsageError(f"--{argument}: {clip(path)} is not a plain numeric .npy array (pickled Python objects "
+                             "are never loaded; save numbers, e.g. np.save(path, x.astype(float)))") from None
+        raise UsageError(f"--{argument}: {clip(path)} is not a readable .npy array ({first_line(exc)})") from None
+    except EOFError:
+        raise UsageError(f"--{argument}: {clip(path)} is not a readable .npy array (the file ends early)") from None
+    if not isinstance(array, np.ndarray):  # an .npz archive saved under a .npy name
+        raise UsageError(f"--{argument}: {clip(path)} is not a .npy array (an .npz archive?)")
+    return array
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan)$", re.IGNORECASE)
@@ -65,13 +97,13 @@ def parse_values(text: str, argument: str) -> np.ndarray:
     path = Path(path_part)
     if path.suffix == ".npy":
         if not path.exists():
-            raise UsageError(f"--{argument}: no such file {path}")
-        return np.load(path, allow_pickle=False)
+            raise UsageError(f"--{argument}: no such file {clip(path)}")
+        return _load_npy(path, argument)
     if path.suffix in _TABLE_SUFFIXES:
         if not path.exists():
-            raise UsageError(f"--{argument}: no such file {path}")
+            raise UsageError(f"--{argument}: no such file {clip(path)}")
         if not cols:
-            raise UsageError(f"--{argument}: name the column(s), e.g. {path}:prediction")
+            raise UsageError(f"--{argument}: name the column(s), e.g. {clip(path)}:prediction")
         return read_table_columns(path, [c.strip() for c in cols.split(",")])
     rows = [r for r in text.split(";") if r.strip()]
     parsed = []
@@ -79,7 +111,7 @@ def parse_values(text: str, argument: str) -> np.ndarray:
         tokens = [tok for tok in re.split(r"[,\s]+", row.strip()) if tok]
         for tok in tokens:
             if not _NUMBER.match(tok):
-                raise UsageError(f"--{argument}: {tok!r} is not a number (expected e.g. 0.1,0.7 or 1,0;0,1)")
+                raise UsageError(f"--{argument}: {clip(tok)!r} is not a number (expected e.g. 0.1,0.7 or 1,0;0,1)")
         parsed.append(tokens)
     if len({len(r) for r in parsed}) != 1:
         raise UsageError(f"--{argument}: rows separated by ';' must have the same number of values")
