@@ -44,8 +44,12 @@ def read_table(path: Path) -> dict[str, np.ndarray]:
     except ImportError:
         if suffix in (".parquet", ".pq"):
             raise TableError(f"{path.name}: reading Parquet needs pyarrow (pip install 'losslab[data]')") from None
-        with open(path, newline="", encoding="utf-8") as handle:
-            return _from_rows(_with_content(csv.reader(handle, delimiter=delimiter)), path.name)
+        try:
+            with open(path, newline="", encoding="utf-8") as handle:
+                return _from_rows(_with_content(csv.reader(handle, delimiter=delimiter)), path.name)
+        except UnicodeDecodeError as exc:
+            raise TableError(f"{path.name} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position "
+                             f"{exc.start}); save it as UTF-8") from None
     try:
         if suffix in (".parquet", ".pq"):
             table = pq.read_table(path)
