@@ -203,6 +203,11 @@ def _weight_block(w: np.ndarray, r0: int, r1: int, dt: np.dtype) -> np.ndarray |
     return wb
 
 
+def _divisor(reduction: str, w: np.ndarray | None, n: int) -> float | None:
+    """What the sum is divided by: the total weight for "mean" (None when the fast path must decline), else 1."""
+    return _total_weight(w, n) if reduction == "mean" else 1.0
+
+
 def _total_weight(w: np.ndarray | None, n: int) -> float | None:
     if w is None:
         return float(n)
@@ -256,12 +261,9 @@ def _elementwise_run(
     p = pred.reshape(-1)
     t = target.reshape(-1)
     inv_k = 1.0 / k if (kern.average and k > 1) else 1.0
-    total = 1.0
-    if reduction == "mean":
-        tw = _total_weight(w, n)
-        if tw is None:
-            return NotImplemented
-        total = tw
+    total = _divisor(reduction, w, n)
+    if total is None:
+        return NotImplemented
     g = None
     gf = None
     if want_grad:
@@ -481,12 +483,9 @@ def _rows_run(kern: _Rows, pred: np.ndarray, target: np.ndarray, w: np.ndarray |
               want_value: bool, want_grad: bool, out: np.ndarray | None) -> Any:
     dt = kern.dt
     n, cc = pred.shape
-    total = 1.0
-    if reduction == "mean":
-        tw = _total_weight(w, n)
-        if tw is None:
-            return NotImplemented
-        total = tw
+    total = _divisor(reduction, w, n)
+    if total is None:
+        return NotImplemented
     c = 1.0 / total
     g = None
     if want_grad:
