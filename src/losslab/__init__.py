@@ -33,6 +33,33 @@ def recommend(data: Any, target: Any = None, **hints: Any) -> Any:
     return _recommend(data, target, **hints)
 
 
+def info() -> dict[str, Any]:
+    """What this losslab runs on: its version, Python and NumPy, the optional libraries found (without importing
+    them), and how losses compute on NumPy arrays (``"numpy-blocked"``: the cache-blocked kernels of
+    ``losslab.losses.fast``; there is no compiled tier and nothing is built or cached at run time)."""
+    import importlib.metadata as md
+    import importlib.util
+    import platform
+
+    import numpy as np
+
+    def version(dist: str) -> str | None:
+        try:
+            return md.version(dist)
+        except md.PackageNotFoundError:
+            return None
+
+    optional = {name: version(dist) for name, dist in (
+        ("torch", "torch"), ("jax", "jax"), ("dask", "dask"), ("pyarrow", "pyarrow"), ("pandas", "pandas"),
+        ("altair", "altair"), ("fastapi", "fastapi"), ("uvicorn", "uvicorn")) if importlib.util.find_spec(name)}
+    from .losses import definitions
+
+    kernels = sorted(d.name for d in definitions() if d.fast is not None)
+    return {"losslab": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "optional": optional, "numpy_compute": "numpy-blocked", "compiled_tier": None,
+            "losses": sum(1 for _ in definitions()), "losses_with_numpy_kernel": kernels}
+
+
 __all__ = [
     "Loss",
     "LossDefinition",
@@ -41,6 +68,7 @@ __all__ = [
     "__version__",
     "catalog",
     "get",
+    "info",
     "recommend",
     "register",
     "unregister",

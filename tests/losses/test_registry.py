@@ -298,3 +298,13 @@ def test_replacing_a_loss_replaces_it_on_every_input_type() -> None:
     finally:
         register(original, replace=True)
     assert float(losslab.get("huber")(np.array([2.0]), np.array([0.0]))) == 1.5
+
+
+def test_info_reports_how_losses_compute() -> None:
+    import json
+
+    report = losslab.info()
+    json.dumps(report)
+    assert report["losslab"] == losslab.__version__ and report["compiled_tier"] is None
+    assert report["numpy_compute"] == "numpy-blocked" and "mse" in report["losses_with_numpy_kernel"]
+    assert report["losses"] >= len(EXPECTED_BUILTINS)
