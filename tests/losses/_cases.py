@@ -77,6 +77,33 @@ def nonneg_perfect(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
     return t.copy(), t
 
 
+def positive(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.uniform(0.2, 5.0, s), rng.uniform(0.2, 5.0, s)
+
+
+def positive_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.integers(1, 6, s), rng.integers(1, 6, s)
+
+
+def positive_perfect(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    t = rng.uniform(0.2, 5.0, _shape(n, k))
+    return t.copy(), t
+
+
+def positive_counts(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    """pred > 0 (a mean), target >= 0 with some exact zeros (counts, claim amounts)."""
+    s = _shape(n, k)
+    t = rng.uniform(0.0, 5.0, s)
+    return rng.uniform(0.2, 5.0, s), np.where(t < 1.0, 0.0, t)
+
+
+def positive_counts_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.integers(1, 6, s), rng.integers(0, 6, s)
+
+
 def mape_input(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
     s = _shape(n, k)
     return 2.0 * rng.standard_normal(s), rng.choice([-1.0, 1.0], s) * rng.uniform(0.5, 3.0, s)
@@ -365,6 +392,8 @@ CASES: list[Case] = [
 _RECIPES: dict[tuple[str, str, str], tuple[Maker, Maker, Maker | None]] = {
     ("elementwise", "real", "real"): (real, real_ints, real_perfect),
     ("elementwise", "nonnegative", "nonnegative"): (nonneg, nonneg_ints, nonneg_perfect),
+    ("elementwise", "positive", "positive"): (positive, positive_ints, positive_perfect),
+    ("elementwise", "positive", "nonnegative"): (positive_counts, positive_counts_ints, positive_perfect),
 }
 
 

@@ -122,6 +122,17 @@ def regression_inputs(name: str, params: Params) -> Iterator[Inputs]:
     if name == "poisson":  # log-rates: e^500 is finite, e^800 is not
         yield "log_rates", *_pairs([0.0, 1e-9, -1.0, 2.0, 50.0, -50.0, 500.0, -500.0, -800.0], [0.0, 1.0, 2.5])
         return
+    loss = losslab.get(name, **params)
+    if loss.definition.pred_domain(loss.params) == "positive":  # a mean > 0 (deviances), from the metadata
+        target_domain = loss.definition.target_domain(loss.params)
+        targets = [1e-9, 0.5, 1.0, 3.0, 500.0] + ([0.0] if target_domain != "positive" else [])
+        targets += [-2.0] if target_domain == "real" else []
+        # zero error away from tiny values: there d/dp of the separate terms (t p^-q vs p^(1-q)) cancels in
+        # rounding far above ATOL, though each is exact to rtol
+        values = [0.5, 1.0, 3.0, 50.0]
+        yield "zero_error", np.array(values), np.array(values)
+        yield "pairs", *_pairs([1e-12, 1e-3, 0.5, 1.0, 3.0, 50.0, 500.0], targets)
+        return
     kinks = tuple(v for k, v in params.items() if k in ("delta", "beta") and v > 0)
     yield "zero_error", np.array([0.0, 1.5, -2.0, 1e3]), np.array([0.0, 1.5, -2.0, 1e3])
     yield "errors", *_errors(kinks)

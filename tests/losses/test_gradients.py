@@ -297,13 +297,30 @@ def _configs_from_metadata() -> list[Config]:
     for d in losslab.losses.definitions():
         if not d.builtin or d.name in configured or d.kind != "elementwise":
             continue
-        out.append(Config(f"{d.name}/2d", d.name, {}, errors((6, 3))))
+        defaults = {p.name: p.default for p in d.params}
+        out.append(Config(f"{d.name}/2d", d.name, {}, _by_domain(d, defaults, (6, 3), (0.0,))))
         for p in d.params:
             if p.slider is not None:
                 value = p.convert(p.slider[0] + 0.37 * (p.slider[1] - p.slider[0]))
                 kinks = (0.0, value) if p.kink else (0.0,)
-                out.append(Config(f"{d.name}/{p.name}{value:g}/1d", d.name, {p.name: value}, errors((10,), kinks)))
+                make = _by_domain(d, {**defaults, p.name: value}, (10,), kinks)
+                out.append(Config(f"{d.name}/{p.name}{value:g}/1d", d.name, {p.name: value}, make))
     return out
+
+
+def _by_domain(d: Any, params: dict[str, Any], shape: tuple[int, ...], kinks: tuple[float, ...]) -> Callable[..., Data]:
+    """Errors away from the kinks for a loss on real numbers; a positive pred (a mean) with a target in its domain
+    (zeros kept where allowed) for the deviances."""
+    if d.pred_domain(params) != "positive":
+        return errors(shape, kinks)
+    zeros = d.target_domain(params) != "positive"
+
+    def make(rng: np.random.Generator) -> Data:
+        t = rng.uniform(0.3, 4.0, size=shape)
+        if zeros:
+            t[rng.uniform(size=shape) < 0.3] = 0.0
+        return rng.uniform(0.3, 4.0, size=shape), t
+    return make
 
 
 CONFIGS += _configs_from_metadata()

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._arrays import Array, Namespace
 from ._definition import Columns, LossDefinition, Param, boolean, number
+from ._params import Interval
 from ._registry import register
 from ._stable import differentiable, magnitude, relu
 from .fast import regression as fast
@@ -435,5 +436,214 @@ register(LossDefinition(
     pred_domain=lambda params: "real" if params["log_input"] else "nonnegative",
     target_domain=lambda params: "nonnegative",
     pred_hint="a Poisson rate cannot be negative; if these are log-rates, pass log_input=True",
+    builtin=True,
+))
+
+
+# ------------------------------------------------------------------------------------------- half squared error
+def half_squared_error(xp: Namespace, pred: Array, target: Array) -> Array:
+    r"""\tfrac12 (p - t)^2: the squared error whose derivative is the error itself."""
+    e = pred - target
+    return 0.5 * (e * e)
+
+
+def half_squared_error_grad(xp: Namespace, pred: Array, target: Array) -> Array:
+    return pred - target
+
+
+register(LossDefinition(
+    name="half_squared_error",
+    steps=_squared_steps,
+    aliases=("l2_loss",),
+    task="regression",
+    kind="elementwise",
+    value=half_squared_error,
+    grad=half_squared_error_grad,
+    latex=r"\ell_i = \frac{1}{K}\sum_{k}\tfrac12(p_{ik} - t_{ik})^2",
+    plain="l_i = mean_k 0.5 (p_ik - t_ik)^2  (half the mse; its gradient is the error p - t)",
+    summary="Half squared error: half the squared difference, so its gradient is just the error.",
+    equivalents={"pytorch": "0.5 * torch.nn.MSELoss()", "keras": "0.5 * keras.losses.MeanSquaredError()",
+                 "optax": "optax.l2_loss (= 0.5 * optax.squared_error)", "sklearn": "-"},
+    reference="Bishop, Pattern Recognition and Machine Learning (2006), eq. 1.2.",
+    builtin=True,
+))
+
+
+# -------------------------------------------------------------------------------------------- unit deviances
+# Deviances of the Tweedie family (McCullagh & Nelder, ch. 2.3): 2 (log-likelihood of the saturated model - that
+# of the prediction), so 0 exactly when p = t and >= 0 elsewhere. pred is a mean: > 0 (a log link / exp output).
+def _log_ratio(xp: Namespace, target: Array, pred: Array) -> Array:
+    """log(t / p) as log t - log p (t / p can overflow), with t = 0 read as 1: the caller multiplies it by t."""
+    t_safe = xp.where(target > 0, target, xp.ones_like(target))
+    return xp.log(t_safe) - xp.log(pred)
+
+
+_NEAR = 0.2  # |u| below which u - log1p(u) comes from its series
+
+
+def _u_minus_log1p_u(xp: Namespace, u: Array) -> Array:
+    r"""u - log1p(u) for |u| < _NEAR without cancellation: with s = u / (2 + u), log1p(u) = 2 atanh(s) and u =
+    2s / (1 - s), so it is 2 s^2 / (1 - s) - 2 (s^3/3 + s^5/5 + ...); |s| < 0.12, and terms to s^19 reach 1e-17."""
+    s = u / (2.0 + u)
+    s2 = s * s
+    tail = xp.zeros_like(s) + 1.0 / 19.0
+    for k in (17, 15, 13, 11, 9, 7, 5, 3):
+        tail = 1.0 / k + s2 * tail
+    return 2.0 * s2 / (1.0 - s) - 2.0 * (s * s2) * tail
+
+
+def _near(xp: Namespace, u: Array) -> tuple[Array, Array]:
+    """(|u| < _NEAR, u there and 0 elsewhere): the series branch and its guarded argument."""
+    close = xp.abs(u) < _NEAR
+    return close, xp.where(close, u, xp.zeros_like(u))
+
+
+def poisson_deviance_value(xp: Namespace, pred: Array, target: Array) -> Array:
+    r"""2 (t log(t/p) - t + p), with 0 log 0 = 0. Near p = t it is 2 t h(u), h(u) = u - log1p(u), u = (p - t)/t,
+    from a series (the direct form cancels there: float32 lost 4 digits); elsewhere log t - log p (no overflow of
+    t/p), with t = 0 guarded inside the log, so neither the value nor its autograd meets log 0."""
+    t_safe = xp.where(target > 0, target, xp.ones_like(target))
+    close, u = _near(xp, xp.where(target > 0, (pred - target) / t_safe, xp.ones_like(target)))
+    far = target * _log_ratio(xp, target, pred) + (pred - target)
+    return 2.0 * xp.where(close, target * _u_minus_log1p_u(xp, u), far)
+
+
+def poisson_deviance_grad(xp: Namespace, pred: Array, target: Array) -> Array:
+    return 2.0 * (pred - target) / pred
+
+
+register(LossDefinition(
+    name="poisson_deviance",
+    steps=_error_only_steps,
+    task="regression",
+    kind="elementwise",
+    value=poisson_deviance_value,
+    grad=poisson_deviance_grad,
+    latex=r"\ell = 2\left(t\log\frac{t}{p} - t + p\right),\quad 0\log 0 = 0",
+    plain="l = 2 (t log(t/p) - t + p), with 0 log 0 = 0; p > 0, t >= 0",
+    summary="Poisson deviance: twice the Poisson log-likelihood ratio; 0 at p = t, for counts.",
+    equivalents={"pytorch": "-", "keras": "-", "optax": "-", "sklearn": "sklearn.metrics.mean_poisson_deviance"},
+    reference="McCullagh & Nelder, Generalized Linear Models (1989), sec. 2.3 and ch. 6.",
+    pred_domain=lambda params: "positive",
+    target_domain=lambda params: "nonnegative",
+    pred_hint="a Poisson deviance needs positive predictions (a mean count): use a log link / exp output",
+    builtin=True,
+))
+
+
+def gamma_deviance_value(xp: Namespace, pred: Array, target: Array) -> Array:
+    r"""2 (log(p/t) + t/p - 1): near p = t from the series of u - log1p(u) (u = t/p - 1), elsewhere with log(p/t)
+    as log p - log t (no overflow of the ratio)."""
+    # the loss is 2 h(u), h(u) = u - log1p(u), u = t/p - 1; p guarded so that (t - p)/p cannot overflow
+    rough = xp.abs(xp.log(target) - xp.log(pred)) < 0.5
+    p_safe = xp.where(rough, pred, target)
+    close, u = _near(xp, (target - p_safe) / p_safe)
+    close = close & rough  # (u is 0 where p was replaced: not near)
+    far = (xp.log(pred) - xp.log(target)) + (target / pred - 1.0)
+    return 2.0 * xp.where(close, _u_minus_log1p_u(xp, u), far)
+
+
+def gamma_deviance_grad(xp: Namespace, pred: Array, target: Array) -> Array:
+    return 2.0 * ((pred - target) / pred) / pred  # (p - t) / p^2 without squaring p (no overflow)
+
+
+register(LossDefinition(
+    name="gamma_deviance",
+    steps=_error_only_steps,
+    task="regression",
+    kind="elementwise",
+    value=gamma_deviance_value,
+    grad=gamma_deviance_grad,
+    latex=r"\ell = 2\left(\log\frac{p}{t} + \frac{t}{p} - 1\right)",
+    plain="l = 2 (log(p/t) + t/p - 1); p > 0, t > 0  (depends on t/p only: a relative error)",
+    summary="Gamma deviance: twice the Gamma log-likelihood ratio; penalises the ratio t/p, not the difference.",
+    equivalents={"pytorch": "-", "keras": "-", "optax": "-", "sklearn": "sklearn.metrics.mean_gamma_deviance"},
+    reference="McCullagh & Nelder, Generalized Linear Models (1989), sec. 2.3 and ch. 8.",
+    pred_domain=lambda params: "positive",
+    target_domain=lambda params: "positive",
+    pred_hint="a Gamma deviance needs positive predictions: use a log link / exp output",
+    builtin=True,
+))
+
+
+class _TweediePower(Interval):
+    """A finite number <= 0 or >= 1: no Tweedie distribution has a power between 0 and 1 (Jorgensen 1987)."""
+
+    def contains(self, x: float) -> bool:
+        return math.isfinite(x) and not 0.0 < x < 1.0
+
+
+_TWEEDIE_POWER = _TweediePower(label="a finite number <= 0 or >= 1 (no Tweedie distribution has 0 < power < 1)")
+
+
+def tweedie_deviance_value(xp: Namespace, pred: Array, target: Array, power: float) -> Array:
+    r"""sklearn's mean_tweedie_deviance per element, for power q (a = 1 - q, b = 2 - q):
+    2 (max(t, 0)^b / (a b) - t p^a / a + p^b / b), with the limits q = 0: (t - p)^2, q = 1: the Poisson deviance,
+    q = 2: the Gamma deviance.
+
+    Near p = t the three terms cancel: with L = log(t / p) (t > 0) they are p^b f(L), f(L) = expm1(b L)/(a b) -
+    expm1(L)/a = sum_{n >= 2} L^n / n! (1 + b + ... + b^{n-2}) (a = b - 1 divides out), so where |L| max(1, |b|) <
+    1/2 the loss is 2 p^b f(L) from 16 terms of that series (error < 1e-17 relative), exactly 0 at p = t. Elsewhere
+    the direct form, whose t^b carries no pred (its autograd does not cancel large terms)."""
+    if power == 0.0:
+        return squared_error(xp, pred, target)
+    if power == 1.0:
+        return poisson_deviance_value(xp, pred, target)
+    if power == 2.0:
+        return gamma_deviance_value(xp, pred, target)
+    a, b = 1.0 - power, 2.0 - power
+    log_ratio = _log_ratio(xp, target, pred)  # t <= 0 read as 1: finite in the branch not taken
+    close = (target > 0) & (xp.abs(log_ratio) < 0.5 / max(1.0, abs(b)))
+    # there L again as log1p((t - p)/p): t - p is exact, log t - log p is not (it loses digits of a tiny L)
+    t_safe = xp.where(close, target, xp.ones_like(target))
+    p_safe = xp.where(close, pred, xp.ones_like(pred))
+    small = xp.log1p((t_safe - p_safe) / p_safe)
+    series = xp.zeros_like(small)
+    for n in range(17, 1, -1):  # Horner over n = 2..17 of c_n L^(n-2), c_n = (1 + b + ... + b^(n-2)) / n!
+        series = sum(b ** j for j in range(n - 1)) / math.factorial(n) + small * series
+    near = (small * small) * series * pred ** b
+    t_pos = xp.where(target > 0, target, xp.zeros_like(target))  # max(t, 0); 0^b = 0 for b > 0 (q < 2)
+    far = t_pos ** b / (a * b) - target * pred ** a / a + pred ** b / b
+    return 2.0 * xp.where(close, near, far)
+
+
+def tweedie_deviance_grad(xp: Namespace, pred: Array, target: Array, power: float) -> Array:
+    # d/dp 2 (-t p^{1-q}/(1-q) + p^{2-q}/(2-q)) = 2 (p - t) p^{-q}, the same form for every power
+    if power == 0.0:
+        return 2.0 * (pred - target)
+    return 2.0 * (pred - target) * pred ** (-power)
+
+
+def _tweedie_pred_domain(params: Mapping[str, Any]) -> Any:
+    return "real" if params["power"] == 0 else "positive"
+
+
+def _tweedie_target_domain(params: Mapping[str, Any]) -> Any:
+    power = params["power"]
+    return "real" if power <= 0 else ("nonnegative" if power < 2 else "positive")
+
+
+register(LossDefinition(
+    name="tweedie_deviance",
+    steps=_error_only_steps,
+    task="regression",
+    kind="elementwise",
+    params=(Param("power", 1.5, "the Tweedie power: 0 squared error, 1 Poisson, 1 < power < 2 compound "
+                  "Poisson-Gamma (zeros and positive amounts), 2 Gamma, 3 inverse Gaussian; 0 < power < 1 is invalid",
+                  constraint=_TWEEDIE_POWER, slider=(1.0, 3.0, 0.05)),),
+    value=tweedie_deviance_value,
+    grad=tweedie_deviance_grad,
+    latex=r"\ell = 2\left(\frac{\max(t,0)^{2-q}}{(1-q)(2-q)} - \frac{t\,p^{1-q}}{1-q} + \frac{p^{2-q}}{2-q}\right)",
+    plain="l = 2 (max(t,0)^(2-q) / ((1-q)(2-q)) - t p^(1-q) / (1-q) + p^(2-q) / (2-q)) for power q; "
+          "q = 0: (t - p)^2, q = 1: Poisson deviance, q = 2: Gamma deviance",
+    summary="Tweedie deviance with power q: one family from squared error (0) via Poisson (1) to Gamma (2).",
+    equivalents={"pytorch": "-", "keras": "-", "optax": "-",
+                 "sklearn": "sklearn.metrics.mean_tweedie_deviance(power=...)",
+                 "lightgbm": "objective='tweedie' (tweedie_variance_power, default 1.5)"},
+    reference="Jorgensen, Exponential dispersion models, JRSS B 49 (1987); "
+              "McCullagh & Nelder, Generalized Linear Models (1989), sec. 2.3.",
+    pred_domain=_tweedie_pred_domain,
+    target_domain=_tweedie_target_domain,
+    pred_hint="a Tweedie deviance with power != 0 needs positive predictions (a mean): use a log link / exp output",
     builtin=True,
 ))
