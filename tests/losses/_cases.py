@@ -397,6 +397,12 @@ _RECIPES: dict[tuple[str, str, str], tuple[Maker, Maker, Maker | None]] = {
 }
 
 
+def slider_value(p: Any) -> Any:
+    """A value inside a parameter's slider range, away from its ends and its default (the tests' probe)."""
+    low, high, _ = p.slider
+    return p.convert(low + 0.37 * (high - low))
+
+
 def _from_metadata(hand_written: set[str]) -> list[Case]:
     from losslab.losses import definitions
 
@@ -409,8 +415,7 @@ def _from_metadata(hand_written: set[str]) -> list[Case]:
         cases.append(Case(d.name, d.name, make, ints, perfect=perfect))
         for p in d.params:
             if p.slider is not None:
-                low, high, _ = p.slider
-                value = p.convert(low + 0.37 * (high - low))
+                value = slider_value(p)
                 cases.append(Case(f"{d.name}-{p.name}{value:g}", d.name, make, ints, {p.name: value}, perfect=perfect))
     return cases
 

@@ -18,6 +18,8 @@ import pytest
 
 import losslab
 
+from ._cases import slider_value
+
 Data = tuple[np.ndarray, np.ndarray]
 
 
@@ -301,7 +303,7 @@ def _configs_from_metadata() -> list[Config]:
         out.append(Config(f"{d.name}/2d", d.name, {}, _by_domain(d, defaults, (6, 3), (0.0,))))
         for p in d.params:
             if p.slider is not None:
-                value = p.convert(p.slider[0] + 0.37 * (p.slider[1] - p.slider[0]))
+                value = slider_value(p)
                 kinks = (0.0, value) if p.kink else (0.0,)
                 make = _by_domain(d, {**defaults, p.name: value}, (10,), kinks)
                 out.append(Config(f"{d.name}/{p.name}{value:g}/1d", d.name, {p.name: value}, make))

@@ -162,6 +162,7 @@ class LossDefinition:
             "aliases": list(self.aliases),
             "task": self.task,
             "params": [p.info() for p in self.params],
+            "score_switch": self.score_switch,
             "formula": {"latex": self.latex, "plain": self.plain},
             "summary": self.summary,
             "default_reduction": self.default_reduction,

@@ -29,13 +29,14 @@ import numpy as np
 from .._jsonable import jsonable
 from .._numeric import sigmoid
 from ..errors import LossInputError
-from ..losses import Loss, LossDefinition, get
+from ..losses import Loss, get
 from ..losses import definition as loss_definition
 from ..losses._definition import Reduction
+from ..losses._stable import softplus
 from ._common import DataTask, TrainingError
 from .data import Dataset
 
-__all__ = ["HEADS", "OUTPUTS", "Objective", "default_loss", "make_objective", "score_switch"]
+__all__ = ["HEADS", "OUTPUTS", "Objective", "default_loss", "make_objective"]
 
 Head = Literal["identity", "sigmoid", "softmax", "softplus"]
 TargetFormat = Literal["values", "binary", "signed", "labels", "onehot"]
@@ -64,15 +65,6 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max(axis=1, keepdims=True))
     e /= e.sum(axis=1, keepdims=True)
     return e
-
-
-def _softplus(z: np.ndarray) -> np.ndarray:
-    return np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0.0)
-
-
-def score_switch(definition: LossDefinition) -> str | None:
-    """The parameter that makes a loss read raw scores (``LossDefinition.score_switch``)."""
-    return definition.score_switch
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,7 +139,7 @@ class Objective:
             return sigmoid(Z)
         if h == "softmax":
             return _softmax(Z)
-        return _softplus(Z)
+        return softplus(np, Z)
 
     def head_backward(self, dpred: np.ndarray, Z: np.ndarray, pred: np.ndarray) -> np.ndarray:
         """d(loss)/dZ from d(loss)/d(pred): the chain rule through the output layer.
@@ -168,7 +160,7 @@ class Objective:
     @property
     def log_scores(self) -> bool:
         """Regression whose loss reads the log of the prediction (poisson's ``log_input``: its raw-score switch)."""
-        switch = score_switch(self.loss.definition)
+        switch = self.loss.definition.score_switch
         return self.task == "regression" and switch is not None and bool(self.loss.params[switch])
 
     def predict(self, Z: np.ndarray) -> np.ndarray:
@@ -270,7 +262,7 @@ def make_objective(
         Gives the task, the number of classes and the target statistics.
     output : {"auto", "logits", "identity", "sigmoid", "softmax", "softplus"}
         ``auto``: raw scores where the loss takes them (stable ``from_logits`` / ``log_input`` paths for losses
-        given by name: the switch of :func:`score_switch`), otherwise the activation the loss's input domain
+        given by name: the switch ``LossDefinition.score_switch``), otherwise the activation the loss's input domain
         calls for. ``sigmoid`` / ``softmax`` force the probability path (``from_logits=False``), ``logits`` the
         raw-score path.
     loss_params : mapping, optional
@@ -301,7 +293,7 @@ def make_objective(
         params = dict(loss_params or {})
         explicit = set(params)
     name = d.name
-    switch = score_switch(d)  # from_logits, log_input
+    switch = d.score_switch  # from_logits, log_input
     c = data.n_classes
 
     if task == "regression":

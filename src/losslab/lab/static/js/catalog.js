@@ -23,11 +23,10 @@ export function sliderParams(name, roles = ['shape']) {
   return e ? e.params.filter((p) => Array.isArray(p.slider) && roles.includes(p.role)) : [];
 }
 
-/** The parameter that makes a loss read raw scores (from_logits): a boolean with role "input"; null if none. */
+/** The parameter that makes a loss read raw scores (from_logits), as the catalog entry names it; null if none. */
 export function scoreSwitch(name) {
   const e = entry(name);
-  const p = e ? e.params.find((q) => q.role === 'input' && q.type === 'bool') : null;
-  return p ? p.name : null;
+  return (e && e.score_switch) || null;
 }
 
 /** The URL key of a parameter's slider: the panel's prefix and the parameter's name, a name of several words by
