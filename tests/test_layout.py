@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("losslab.errors", "losslab._version", "losslab._jsonable", "losslab._numeric", "losslab._texts",
      "losslab._tables", "losslab._palette"),
     ("losslab.losses",),
-    ("losslab.explain",),
+    ("losslab.explain", "losslab.formula"),
     ("losslab.training", "losslab.distill"),
     ("losslab.figures",),
     ("losslab.advice",),

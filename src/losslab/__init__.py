@@ -33,6 +33,19 @@ def recommend(data: Any, target: Any = None, **hints: Any) -> Any:
     return _recommend(data, target, **hints)
 
 
+def custom(formula: str, *, name: str | None = None, params: dict[str, Any] | None = None,
+           task: str = "regression", lang: str | None = "en") -> Loss:
+    """Your own loss from a formula, e.g. ``losslab.custom("log(cosh(yhat - y))", name="my_logcosh")``: a catalog
+    loss with the exact derivative, parsed by losslab's own grammar (nothing is evaluated as Python).
+
+    See :func:`losslab.formula.custom` for the language, and :mod:`losslab.formula` for the derivatives, the
+    property report and the exports to PyTorch, Keras, JAX, XGBoost, LightGBM and CatBoost.
+    """
+    from .formula import custom as _custom
+
+    return _custom(formula, name=name, params=params, task=task, lang=lang)
+
+
 def info() -> dict[str, Any]:
     """What this losslab runs on: its version, Python and NumPy, the optional libraries found (without importing
     them), and how losses compute on NumPy arrays (``"numpy-blocked"``: the cache-blocked kernels of
@@ -67,6 +80,7 @@ __all__ = [
     "LossInputWarning",
     "__version__",
     "catalog",
+    "custom",
     "get",
     "info",
     "recommend",
@@ -87,10 +101,10 @@ Loss.explainer = staticmethod(_explain)  # Loss.explain defers to the explain la
 
 def __getattr__(name: str) -> Any:
     """``losslab.<loss name>(pred, target, **params, reduction=..., sample_weight=...)`` for every catalog name."""
-    if name == "distill":  # the teacher-student API, imported on first use (import losslab stays < 0.3 s)
+    if name in ("distill", "formula"):  # imported on first use (import losslab stays < 0.3 s)
         import importlib  # not ``from . import distill``: that asks this very __getattr__ first
 
-        return importlib.import_module(f"{__name__}.distill")
+        return importlib.import_module(f"{__name__}.{name}")
     from .losses import _registry
 
     key = _registry._normalize(name)

@@ -137,6 +137,8 @@ class LossDefinition:
     label_variant: str | None = None
     """The loss to use when the target holds integer labels instead (named in the hint of a shape error)."""
     builtin: bool = False
+    origin: Mapping[str, Any] = field(default_factory=dict)
+    """Where a user's loss came from, as plain data (``losslab.custom``: the formula text, its parameters, task)."""
 
     @property
     def score_switch(self) -> str | None:
@@ -170,4 +172,5 @@ class LossDefinition:
             "equivalents": dict(self.equivalents),
             "reference": self.reference,
             "builtin": self.builtin,
+            "origin": jsonable(dict(self.origin)),
         }

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from . import metrics, texts
 from ._common import TrainingError
-from .compare import Comparison, ComparisonRow, compare, epochs_to_converge, metric_columns
+from .compare import Comparison, ComparisonRow, compare, epochs_to_converge, loss_shares, metric_columns
 from .data import (
     BUILTIN_DATASETS,
     SKLEARN_DATASETS,
@@ -84,6 +84,7 @@ __all__ = [
     "from_arrays",
     "list_datasets",
     "load_dataset",
+    "loss_shares",
     "loss_vs_accuracy",
     "make_model",
     "make_objective",

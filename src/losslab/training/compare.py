@@ -20,13 +20,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..losses import Loss, get
 from ..losses._spec import format_spec
 from ._common import TrainingError, jsonable
 from .data import Dataset, load_dataset
 from .trainer import History, Run, fit
 
-__all__ = ["Comparison", "ComparisonRow", "LossSpec", "compare", "epochs_to_converge", "metric_columns"]
+__all__ = ["Comparison", "ComparisonRow", "LossSpec", "compare", "epochs_to_converge", "loss_shares",
+           "metric_columns"]
 
 LossSpec = str | Loss | tuple[str, Mapping[str, Any]]
 """A loss for :func:`compare`: a name, a :class:`~losslab.Loss`, or ``(name, params)``."""
@@ -214,3 +217,19 @@ def compare(data: Dataset | str, losses: Sequence[LossSpec], **fit_params: Any) 
                              line=bool(rows[0].run.recovery()))
     config = {k: v for k, v in rows[0].run.config.items() if k not in ("loss", "loss_params")}
     return Comparison(dataset=ds, rows=tuple(rows), columns=columns, config=jsonable(config))
+
+
+def loss_shares(run: Run, split: str = "train", top: float = 0.05) -> dict[str, Any]:
+    """Who carries a run's loss: the share of the total held by its ``top`` fraction of largest examples and, for a
+    data set with planted outliers, by those outliers (None otherwise). Shares are of the sum of example losses."""
+    losses = run.example_losses(split)
+    n = len(losses)
+    total = float(np.sum(losses))
+    k = max(1, round(top * n))
+    top_sum = float(np.sum(np.sort(losses)[::-1][:k]))
+    mask = run.dataset.outliers_train if split == "train" else run.dataset.outliers_val
+    outlier = None
+    if mask is not None and np.any(mask) and total > 0:
+        outlier = float(np.sum(losses[np.asarray(mask, dtype=bool)])) / total
+    return {"n": n, "top": k, "top_share": top_sum / total if total > 0 else None, "outlier_share": outlier,
+            "outliers": int(np.sum(mask)) if mask is not None else 0}

@@ -115,6 +115,19 @@ class Run:
             return ds.X_val, ds.y_val, ds.outliers_val
         raise TrainingError(f"split must be 'train' or 'val', not {split!r}")
 
+    def example_losses(self, split: str = "train") -> np.ndarray:
+        """The loss of each example of the ``"train"`` or ``"val"`` part (N,), in the target's own units: who
+        carries the loss (an outlier's share of the mean under MSE against under a robust loss)."""
+        X, y, _ = self._split(split)
+        obj = self.objective
+        Z = self.scores(X)
+        with np.errstate(all="ignore"):
+            if obj.task == "regression":
+                pred = np.asarray(obj.predict(Z), dtype=np.float64).reshape(len(y), -1)
+                target = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+                return np.asarray(self.loss(pred, target, reduction="none", nan_policy="propagate"))
+            return np.asarray(obj.loss(obj.output(Z), obj.encode(y), reduction="none", nan_policy="propagate"))
+
     def evaluate(self, split: str = "val") -> dict[str, Any]:
         """Metrics that do not depend on the loss, on the ``"train"`` or ``"val"`` part.
 
