@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "losslab._tables", "losslab._palette"),
     ("losslab.losses",),
     ("losslab.explain", "losslab.formula"),
-    ("losslab.training", "losslab.distill"),
+    ("losslab.training", "losslab.distill", "losslab.lm"),
     ("losslab.figures",),
     ("losslab.advice",),
     ("losslab.lab",),

@@ -25,7 +25,7 @@ import losslab  # noqa: F401  (registers the built-in losses)
 from losslab.losses._registry import definitions
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "losslab"
-SCANNED = ("figures", "training", "lab", "cli", "explain")
+SCANNED = ("figures", "training", "lab", "cli", "explain", "lm")  # not formula: its variables are its language
 VENDOR = ROOT / "figures" / "static"  # Vega, Vega-Lite, Vega-Embed
 
 # (path relative to src/losslab, where: the assigned name or the enclosing function ("*": a whole JS file),
