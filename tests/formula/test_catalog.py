@@ -188,3 +188,36 @@ def test_explain_and_training() -> None:
         assert shares[0]["outlier_share"] < shares[1]["outlier_share"]  # robust: outliers carry less of it
     finally:
         unregister("test_train_me")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_blocked_kernel_gives_the_generic_numbers(dtype) -> None:
+    from losslab.losses._core import fast_path
+
+    rng = np.random.default_rng(5)
+    t = rng.normal(size=(70_000, 3)).astype(dtype)
+    p = (t + rng.normal(scale=2, size=t.shape)).astype(dtype)
+    w = rng.uniform(0.1, 2.0, size=t.shape[0])
+    loss = custom("where(|r| <= delta, 0.5*r^2, delta*(|r| - 0.5*delta))", params={"delta": 1.0})
+    for kwargs in ({}, {"reduction": "sum"}, {"reduction": "none"}, {"sample_weight": w}):
+        fast_v, fast_g = loss.value_and_grad(p, t, **kwargs)
+        with fast_path(False):
+            slow_v, slow_g = loss.value_and_grad(p, t, **kwargs)
+        rtol = 1e-12 if dtype == np.float64 else 1e-5
+        np.testing.assert_allclose(fast_v, slow_v, rtol=rtol)
+        np.testing.assert_allclose(fast_g, slow_g, rtol=rtol, atol=1e-12)
+        assert np.asarray(fast_g).dtype == dtype
+        np.testing.assert_allclose(loss(p, t, **kwargs), slow_v, rtol=rtol)
+
+
+def test_the_blocked_kernel_hands_bad_input_to_the_checks() -> None:
+    bce = custom("-(y*log(p) + (1-y)*log(1-p))", task="binary")
+    p = np.full(50_000, 0.5)
+    p[-1] = 1.5
+    with pytest.raises(LossInputError):
+        bce(p, np.ones_like(p))
+    log_pred = custom("log(yhat) - y")
+    x = np.ones(50_000)
+    x[40_000] = -1.0
+    with pytest.raises(FormulaError, match="element 40000"):
+        log_pred(x, np.zeros_like(x))

@@ -15,7 +15,7 @@ from typing import Any
 
 from ._calculus import derivative, stable
 from ._errors import FormulaError
-from ._evaluate import evaluate_many
+from ._evaluate import Plan, plan, run
 from ._nodes import FUNCTIONS, VARIABLES, Node
 from ._parse import LIMITS, parse
 from ._print import LATEX, PLAIN, render
@@ -69,8 +69,12 @@ class Formula:
     def compute(self, xp: Any, pred: Any, target: Any, params: Mapping[str, Any] | None = None,
                 orders: tuple[int, ...] = (0,)) -> list[Any]:
         """The value (order 0), first (1) and second (2) derivative with respect to the prediction."""
+        return run(xp, self._plan(orders), pred, target, {**self.params, **(params or {})} if params else self.params)
+
+    @functools.lru_cache(maxsize=8)  # noqa: B019  (a few plans per formula, kept as long as the formula)
+    def _plan(self, orders: tuple[int, ...]) -> Plan:
         nodes = {0: self.computed, 1: self.d1, 2: self.d2}
-        return evaluate_many(xp, [nodes[k] for k in orders], pred, target, {**self.params, **(params or {})})
+        return plan([nodes[k] for k in orders])
 
 
 def _check_params(text: str, params: Mapping[str, Any], lang: str | None) -> dict[str, float]:

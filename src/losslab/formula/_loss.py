@@ -19,6 +19,7 @@ from ..losses import Loss, LossDefinition, Param, register
 from ..losses import definition as loss_definition
 from ..losses._definition import number
 from ._errors import FormulaError
+from ._fast import formula_kernel
 from ._formula import Formula, compile_formula
 from ._parse import LIMITS
 
@@ -77,6 +78,7 @@ def formula_definition(f: Formula, name: str) -> LossDefinition:
         value=value,
         grad=grad,
         steps=steps,
+        fast=formula_kernel(f),
         latex=f.latex,
         plain=f.plain,
         params=tuple(_param(k, v, k in f.exponent_params) for k, v in f.params.items()),

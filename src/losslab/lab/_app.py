@@ -34,7 +34,7 @@ from ..losses import TASKS, catalog
 from ..losses._registry import definitions
 from . import _compute as C
 from . import _figures as F
-from . import _texts
+from . import _formula, _texts
 from ._advice import EvidenceManager, advise
 from ._errors import BodyLimit, LabError, SafeJSONResponse, install_handlers
 from ._limits import Limits
@@ -137,7 +137,8 @@ def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> Fa
     app.state.uploads = uploads
     app.state.evidence = evidence
     install_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, large={UPLOADS: limits.max_upload_bytes},
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes,  # the formula endpoints' bound is smaller
+                       large={UPLOADS: limits.max_upload_bytes, **_formula.BODY_LIMITS},
                        seconds=limits.body_seconds)
 
     # ------------------------------------------------------------------------------------------------ the page
@@ -385,6 +386,8 @@ def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> Fa
     def cancel_evidence(job_id: str) -> dict[str, Any]:
         """Cancel an evidence run (its process is stopped at once)."""
         return evidence.cancel(job_id).view("en")
+
+    _formula.install(app)  # panel 8, your own loss: POST /api/formula, /api/formula/register
 
     # ----------------------------------------------------------------------------------------------- training
     @app.post("/api/runs", tags=["training"], status_code=201)

@@ -19,6 +19,7 @@ const PANELS = [
   { id: 'trace', label: 'nav.trace', load: () => import('./classify.js'), host: 'classify' },
   { id: 'accuracy', label: 'nav.accuracy', load: () => import('./accuracy.js') },
   { id: 'choose', label: 'nav.choose', load: () => import('./choose.js') },
+  { id: 'formula', label: 'nav.formula', load: () => import('./formula.js') },
 ];
 
 const main = document.getElementById('main');
