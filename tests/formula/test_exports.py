@@ -74,16 +74,18 @@ def test_torch_export(text: str, params: dict, task: str, tmp_path: Path) -> Non
 @pytest.mark.parametrize(("text", "params", "task"), FORMULAS)
 def test_jax_export(text: str, params: dict, task: str, tmp_path: Path) -> None:
     jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
     f = compile_formula(text, params, task)
     module = load(export(f, "jax", "my_loss"), tmp_path, f"exp_jax_{abs(hash(text))}")
     pred, y = data(task, f.uses_probability)
     value, d1 = f.compute(np, pred, y, orders=(0, 1))
-    np.testing.assert_allclose(np.asarray(module.my_loss(pred, y)), value, rtol=1e-6)
-    grad = jax.grad(lambda p: module.my_loss(p, y).sum())(pred)
-    np.testing.assert_allclose(np.asarray(grad), d1, rtol=1e-6, atol=1e-9)
+    with jax.enable_x64(True):  # float64 as NumPy, for this test only
+        out = np.asarray(module.my_loss(pred, y))
+        grad = np.asarray(jax.grad(lambda p: module.my_loss(p, y).sum())(pred))
+    np.testing.assert_allclose(out, value, rtol=1e-6)
+    np.testing.assert_allclose(grad, d1, rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")  # Keras's own, on NumPy 2
 def test_keras_export_saves_and_reloads(tmp_path: Path) -> None:
     keras = pytest.importorskip("keras")
     f = compile_formula("where(|r| <= delta, 0.5*r^2, delta*(|r| - 0.5*delta))", {"delta": 1.0})
@@ -145,18 +147,22 @@ def test_lightgbm_init_score_is_the_best_constant(tmp_path: Path) -> None:
     assert bce.bc_init_score(labels) == pytest.approx(np.log(0.25 / 0.75), abs=1e-5)
 
 
-def test_lightgbm_and_xgboost_train_with_it(tmp_path: Path) -> None:
+def test_lightgbm_trains_with_it_from_the_init_score(tmp_path: Path) -> None:
+    """LightGBM#6040 on numbers: a bounded-gradient loss started from 0 barely moves off 0 when the target is near
+    100; started from the export's init_score it fits."""
     lightgbm = pytest.importorskip("lightgbm")
     f = compile_formula("log(cosh(r))")
     module = load(export(f, "lightgbm", "lc"), tmp_path, "exp_lgb_train")
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3))
     y = 100 + X[:, 0] * 3
-    model = lightgbm.LGBMRegressor(objective=module.lc_objective, n_estimators=50, verbose=-1)
     start = module.lc_init_score(y)
-    model.fit(X, y, init_score=np.full(len(y), start))
-    pred = model.predict(X, raw_score=True) + start
-    assert np.mean(np.abs(pred - y)) < 1.0
+    fitted = lightgbm.LGBMRegressor(objective=module.lc_objective, n_estimators=50, verbose=-1)
+    fitted.fit(X, y, init_score=np.full(len(y), start))
+    from_zero = lightgbm.LGBMRegressor(objective=module.lc_objective, n_estimators=50, verbose=-1).fit(X, y)
+    mae = np.mean(np.abs(fitted.predict(X, raw_score=True) + start - y))
+    mae_from_zero = np.mean(np.abs(from_zero.predict(X, raw_score=True) - y))
+    assert mae < 0.6 * np.std(y) and mae_from_zero > 90
 
 
 def test_unknown_target() -> None:
