@@ -221,3 +221,18 @@ def test_the_blocked_kernel_hands_bad_input_to_the_checks() -> None:
     x[40_000] = -1.0
     with pytest.raises(FormulaError, match="element 40000"):
         log_pred(x, np.zeros_like(x))
+
+
+def test_advice_evidence_trains_a_formula_loss_beside_the_candidates() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = 2 * X[:, 0] + rng.normal(size=200)
+    y[:10] += 30  # outliers
+    mine = custom("log(cosh(r))", name="test_advice_lc")
+    r = losslab.recommend((X, y), evidence=True, folds=3, epochs=30, also=[mine])
+    rows = {res.label: res for res in r.evidence.results}
+    assert "test_advice_lc" in rows and rows["test_advice_lc"].error is None
+    assert rows["test_advice_lc"].ranked is False
+    assert rows["test_advice_lc"].metrics["mae"] < rows["mse"].metrics["mae"]  # robust: closer to the inliers
+    with pytest.raises(LossInputError, match="also"):
+        losslab.recommend((X, y), evidence=True, folds=3, epochs=5, also=[42])

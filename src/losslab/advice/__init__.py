@@ -63,6 +63,7 @@ def recommend(
     model: str = "linear",
     max_rows: int | None = 5000,
     seed: int = 0,
+    also: Sequence[Any] = (),
     lang: str | None = "en",
 ) -> Recommendation:
     """Which loss to use for ``data``, why, and (with ``evidence=True``) how the candidates actually do.
@@ -97,6 +98,9 @@ def recommend(
     folds, epochs, model, max_rows, seed
         The evidence run: number of folds, epochs per fit (default by data size), the model (``"linear"`` or
         ``"mlp"``), the most rows used (a random sample beyond that; None for all), and the seed.
+    also : sequence of str or Loss
+        More losses for the evidence to train beside the candidates on the same folds: names or
+        :class:`~losslab.Loss` objects, your own formula losses (``losslab.custom``) included.
     lang : {"en", "ja"}
         The default language of the texts (every view also takes ``lang``).
 
@@ -123,5 +127,6 @@ def recommend(
     if evidence:
         from ._evidence import run_evidence
 
-        result.evidence = run_evidence(result, folds=folds, epochs=epochs, model=model, max_rows=max_rows, seed=seed)
+        result.evidence = run_evidence(result, folds=folds, epochs=epochs, model=model, max_rows=max_rows, seed=seed,
+                                       also=also)
     return result

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -312,8 +312,9 @@ def _unavailable(r: Recommendation, key: str, folds: int, model: str, seed: int,
 
 def run_evidence(r: Recommendation, *, folds: int = 5, epochs: int | None = None, model: str = "linear",
                  max_rows: int | None = 5000, seed: int = 0, lr: float = 0.01, batch_size: int | None = None,
-                 figure: bool = True) -> Evidence:
-    """Cross-validate the ranked candidates of ``r`` (see the module docstring)."""
+                 figure: bool = True, also: Sequence[Any] = ()) -> Evidence:
+    """Cross-validate the ranked candidates of ``r`` (see the module docstring), and the losses in ``also`` (names
+    or :class:`~losslab.Loss` objects, your own formula losses too) beside them on the same folds."""
     from ..errors import LossInputError
 
     if not isinstance(folds, int) or isinstance(folds, bool) or folds < 2:
@@ -378,6 +379,7 @@ def run_evidence(r: Recommendation, *, folds: int = 5, epochs: int | None = None
         columns.insert(0, primary)
 
     candidates = [*r.ranked, *[c for c in r.avoid if c.label not in {x.label for x in r.ranked}]]
+    candidates += [c for c in _extra_candidates(also) if c.label not in {x.label for x in candidates}]
     results = [CandidateResult(label=c.label, loss=c.loss, params=dict(c.params), ranked=c in r.ranked)
                for c in candidates]
     per_class_runs: list[list[list[dict[str, float | None]]]] = [[] for _ in candidates]
@@ -434,6 +436,23 @@ def run_evidence(r: Recommendation, *, folds: int = 5, epochs: int | None = None
 def _finite(v: float | None) -> float | None:
     """A metric as a float, or None when missing or not finite (the JSON policy of :mod:`losslab._jsonable`)."""
     return None if v is None else jsonable(float(v))
+
+
+def _extra_candidates(also: Sequence[Any]) -> list[Candidate]:
+    """The user's own candidates, by name or as Loss objects (parameters that differ from the defaults kept)."""
+    from ..errors import LossInputError
+    from ..losses import Loss, get
+
+    out = []
+    for item in also:
+        if not isinstance(item, str | Loss):
+            raise LossInputError("recommend", "also", "loss names or losslab.Loss objects", repr(item)[:80],
+                                 "e.g. also=[losslab.custom('log(cosh(r))', name='mine')] or also=['mine']")
+        loss = get(item)
+        params = {p.name: loss.params[p.name] for p in loss.definition.params
+                  if loss.params[p.name] != p.default}
+        out.append(Candidate(loss=loss.name, params=params))
+    return out
 
 
 def _fit_params(c: Candidate, fold: Any) -> dict[str, Any] | None:
