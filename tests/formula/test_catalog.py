@@ -236,3 +236,14 @@ def test_advice_evidence_trains_a_formula_loss_beside_the_candidates() -> None:
     assert rows["test_advice_lc"].metrics["mae"] < rows["mse"].metrics["mae"]  # robust: closer to the inliers
     with pytest.raises(LossInputError, match="also"):
         losslab.recommend((X, y), evidence=True, folds=3, epochs=5, also=[42])
+
+
+def test_figures_draw_formula_losses() -> None:
+    pytest.importorskip("altair")
+    from losslab import figures
+
+    mine = custom("log(cosh(r))", name="test_fig_lc")
+    chart = figures.shapes(["mse", mine]).to_dict()
+    assert "test_fig_lc" in str(chart)
+    bce = custom("-(y*log(p) + (1-y)*log(1-p))", task="binary", name="test_fig_bce")
+    assert "test_fig_bce" in str(figures.classification([bce, "binary_cross_entropy"]).to_dict())
