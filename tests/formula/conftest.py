@@ -2,16 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from losslab.losses import definitions, unregister
-
-
-@pytest.fixture(autouse=True)
-def _catalog_restored() -> Iterator[None]:
-    before = {d.name for d in definitions()}
-    yield
-    for name in [d.name for d in definitions() if d.name not in before]:
-        unregister(name)
+pytestmark = pytest.mark.usefixtures("restore_catalog")

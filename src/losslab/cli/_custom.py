@@ -18,7 +18,7 @@ from rich.table import Table
 from .._texts import load_toml_texts, normalize_lang
 from ..formula import EXPORT_TARGETS, TASKS, compile_formula, custom, export, report
 from ._app import JsonOpt, LangOpt, _out, _print_json, friendly
-from ._inputs import UsageError, detect_lang
+from ._inputs import UsageError, detect_lang, name_values
 
 __all__ = ["register"]
 
@@ -26,16 +26,7 @@ _MARK = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[dim]·[/]"}
 
 
 def _params(assignments: list[str] | None) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for text in assignments or []:
-        name, sep, value = text.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--param: expected NAME=VALUE such as delta=1, got {text!r}")
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            raise UsageError(f"--param {name.strip()}: expected a number, got {value.strip()!r}") from None
-    return out
+    return {k: float(v) for k, v in name_values(assignments, "--param", "delta=1").items()}
 
 
 def _percent(x: float | None) -> str:

@@ -134,6 +134,24 @@ def _convert(d: LossDefinition, name: str, raw: str) -> Any:
         raise LossInputError(d.name, name, str(exc), repr(raw), f"{name}: {p.doc} (default {p.default!r})") from None
 
 
+def name_values(items: list[str] | None, option: str, example: str) -> dict[str, int | float]:
+    """``["fraction=0.2", "size=10"]`` -> {"fraction": 0.2, "size": 10}: NAME=VALUE options that take numbers."""
+    out: dict[str, int | float] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{option} {item!r}: write NAME=VALUE, e.g. {example}")
+        value = raw.strip()
+        try:
+            out[key.strip()] = int(value)
+        except ValueError:
+            try:
+                out[key.strip()] = float(value)
+            except ValueError:
+                raise UsageError(f"{option} {key.strip()}: {raw!r} is not a number") from None
+    return out
+
+
 def parse_params(name: str, assignments: list[str], *, qualified: bool = False) -> dict[str, Any]:
     """``delta=2`` (or ``huber.delta=2`` when several losses share one command line) -> {"delta": 2.0}."""
     d = definition(name)

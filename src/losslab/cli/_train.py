@@ -30,7 +30,7 @@ from ..training import compare as run_compare
 from ..training import fit as run_fit
 from ..training import texts as TT
 from ._app import _err, _out, _print_json, friendly
-from ._inputs import UsageError, detect_lang, make_loss
+from ._inputs import UsageError, detect_lang, make_loss, name_values
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,26 +78,8 @@ def _training_errors(fn: F) -> F:
 
 
 # ------------------------------------------------------------------------------------------------------ parsing
-def _number(text: str, what: str) -> int | float:
-    value = text.strip()
-    try:
-        return int(value)
-    except ValueError:
-        pass
-    try:
-        return float(value)
-    except ValueError:
-        raise UsageError(f"{what}: {text!r} is not a number") from None
-
-
 def _data_params(items: list[str] | None) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--data-param {item!r}: write NAME=VALUE, e.g. fraction=0.2")
-        params[key.strip()] = _number(raw, f"--data-param {key.strip()}")
-    return params
+    return name_values(items, "--data-param", "fraction=0.2")
 
 
 def _hidden(text: str | None, model: str) -> tuple[int, ...] | None:
