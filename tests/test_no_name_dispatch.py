@@ -50,6 +50,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("cli/_plot.py", "classification", "margin"): "the figure's margin axis, not multi_margin's parameter",
     **{("explain/texts.py", "UI_KEYS", name): "names of explanation columns (texts), not of losses or parameters"
        for name in ("margin", "hinge")},
+    **{("figures/_lm.py", where, "p"): "the probability field of losslab.lm's TokenRow.to_dict(), not a parameter"
+       for where in ("lm_token_losses", "lm_top_k")},
 }
 
 # Name dispatch that remains in files owned by other work of issue 10; each entry is to be removed there (the

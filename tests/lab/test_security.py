@@ -87,7 +87,7 @@ def test_the_app_has_the_routes_these_tests_walk(app_client):
     routes = http_routes(app)
     assert len(routes) > 30
     assert ("POST", "/api/uploads") in routes and ("DELETE", "/api/runs/x") in routes
-    assert websocket_paths(app) == ["/api/runs/x/stream"]
+    assert sorted(websocket_paths(app)) == ["/api/lm/runs/x/stream", "/api/runs/x/stream"]  # lm: live LM training
 
 
 def test_every_route_refuses_a_foreign_host(app_client):

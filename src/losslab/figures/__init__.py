@@ -29,6 +29,7 @@ from ._darts import DEFAULT_DARTS, darts
 from ._evidence import evidence
 from ._fits import fits
 from ._landscape import descend, landscape
+from ._lm import lm_curves, lm_temperature, lm_token_losses, lm_top_k
 from ._runs import boundary_from_run, curves_from_run, fits_from_comparison, landscape_from_dataset
 from ._save import FORMATS, save, spec, static_file, to_html, to_pdf, to_png, to_svg
 from ._shapes import shapes
@@ -51,6 +52,10 @@ __all__ = [
     "fits_from_comparison",
     "landscape",
     "landscape_from_dataset",
+    "lm_curves",
+    "lm_temperature",
+    "lm_token_losses",
+    "lm_top_k",
     "loss_vs_accuracy",
     "p_true_of",
     "save",

@@ -20,6 +20,7 @@ const PANELS = [
   { id: 'accuracy', label: 'nav.accuracy', load: () => import('./accuracy.js') },
   { id: 'choose', label: 'nav.choose', load: () => import('./choose.js') },
   { id: 'formula', label: 'nav.formula', load: () => import('./formula.js') },
+  { id: 'lm', label: 'lm.nav', load: () => import('./lm.js') },
 ];
 
 const main = document.getElementById('main');
