@@ -110,7 +110,7 @@ def test_a_live_run_streams_its_steps_and_its_result():
         assert run["state"] == "running"
         again = c.post("/api/lm/runs", json={"steps": 120})
         assert again.status_code == 429
-        seen, frames = 0, 0
+        seen, frames, live_vals = 0, 0, 0
         with c.websocket_connect(f"/api/lm/runs/{run['id']}/stream?lang=ja") as ws:
             while True:
                 msg = ws.receive_json()
@@ -118,7 +118,9 @@ def test_a_live_run_streams_its_steps_and_its_result():
                 seen += len(msg["train"])
                 if msg["state"] != "running":
                     break
-        assert msg["state"] == "done" and seen == 120 and frames > 2
+                live_vals = max(live_vals, len(msg["val_points"]))  # validation points arrive while it trains
+        assert msg["state"] == "done" and seen == 120 and frames > 2 and live_vals >= 2
+        assert [s for s, _ in msg["val_points"]] == msg["history"]["val_step"][:-1]  # the last one is after the end
         assert msg["references"]["ln_v"] == pytest.approx(math.log(msg["vocab_size"]))
         assert msg["init_check"]["ok"] and "ln V" in msg["init_check"]["message"]
         assert msg["history"]["val_loss"][-1] < msg["references"]["ln_v"]

@@ -88,6 +88,16 @@ def test_training_is_reproducible_by_seed():
     assert a.history == b.history and a.history != c.history
 
 
+def test_the_callback_sees_each_step_and_each_validation_loss():
+    seen: list[tuple[int, float, float | None]] = []
+    run = lm.train("ja-synthetic", model="mlp", steps=40, seed=3, hidden=16, eval_every=10,
+                   callback=lambda step, loss, val: seen.append((step, loss, val)))
+    assert [s for s, _, _ in seen] == list(range(40))
+    assert [loss for _, loss, _ in seen] == run.history["train_loss"]
+    assert [(s, v) for s, _, v in seen if v is not None] == list(zip(run.history["val_step"][:-1],
+                                                                       run.history["val_loss"][:-1], strict=True))
+
+
 def test_the_mlp_beats_the_bigram_on_the_synthetic_corpus():
     run = lm.train("ja-synthetic", model="mlp", seed=0, **SMALL)
     refs = run.references

@@ -86,6 +86,7 @@ class LMJob:
         self.state = "running"  # running | done | cancelled | timeout | failed
         self.reason = ""
         self.steps: list[float] = []  # the training loss of each step, appended by the thread
+        self.vals: list[tuple[int, float]] = []  # (step, validation loss) as the run measures them
         self.references: dict[str, Any] | None = None
         self.vocab = 0
         self.result: lm.LMRun | None = None
@@ -116,7 +117,9 @@ class LMJob:
             counts = fitted(req.corpus, req.tokenizer, "bigram")  # the reference lines, known before step 1
             self.references, self.vocab = dict(counts.references), counts.tokenizer.vocab_size
 
-            def callback(step: int, loss: float) -> None:
+            def callback(step: int, loss: float, val: float | None) -> None:
+                if val is not None:
+                    self.vals.append((step, val))
                 self.steps.append(loss)
                 self._check(step, loss)
 
@@ -134,8 +137,9 @@ class LMJob:
         """The run so far as :func:`losslab.figures.lm_curves` takes it (its whole history once done)."""
         if self.result is not None:
             return {"history": self.result.history, "references": self.result.references}
-        steps = list(self.steps)
-        return {"history": {"step": list(range(len(steps))), "train_loss": steps, "val_step": [], "val_loss": []},
+        steps, vals = list(self.steps), list(self.vals)
+        return {"history": {"step": list(range(len(steps))), "train_loss": steps, "val_step": [s for s, _ in vals],
+                            "val_loss": [v for _, v in vals]},
                 "references": self.references or {}}
 
     def view(self, since: int = 0, lang: str = "en") -> dict[str, Any]:
@@ -145,6 +149,7 @@ class LMJob:
         steps = self.steps[since:]
         out: dict[str, Any] = {"id": self.id, "state": self.state, "reason": self.reason, "steps": self.req.steps,
                                "done": len(self.steps), "since": since, "train": steps,
+                               "val_points": [[s, v] for s, v in self.vals],  # ~20 points: all, every frame
                                "references": self.references, "settings": self.req.model_dump(exclude={"lang"})}
         if self.result is not None and self.state == "done":
             r = self.result

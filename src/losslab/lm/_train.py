@@ -35,6 +35,9 @@ from .texts import get as text
 
 __all__ = ["InitCheck", "LMRun", "init_check", "mean_loss", "train"]
 
+Callback = Callable[[int, float, float | None], None]
+"""``callback(step, train_loss, val_loss or None)`` of :func:`train`."""
+
 INIT_TOLERANCE = 0.10
 """The first loss may be this far from ln V (relative) before :func:`init_check` calls the start bad."""
 _EVAL_ROWS = 4096
@@ -106,7 +109,7 @@ class LMRun:
 
 def _fit_mlp(model: MLPModel, train_ids: np.ndarray, val_ids: np.ndarray, *, steps: int, batch: int, lr: float,
              optimizer: str, seed: int, eval_every: int,
-             callback: Callable[[int, float], None] | None) -> tuple[dict[str, list[float]], float]:
+             callback: Callback | None) -> tuple[dict[str, list[float]], float]:
     ctx, y = windows(train_ids, model.context_size, model.pad)
     rng = np.random.default_rng(seed)
     opt = make_optimizer(optimizer, lr=lr)
@@ -121,12 +124,14 @@ def _fit_mlp(model: MLPModel, train_ids: np.ndarray, val_ids: np.ndarray, *, ste
             first = float(value)
         history["step"].append(step)
         history["train_loss"].append(float(value))
+        val = None
         if step % eval_every == 0:
+            val = mean_loss(model, val_ids)
             history["val_step"].append(step)
-            history["val_loss"].append(mean_loss(model, val_ids))
+            history["val_loss"].append(val)
         opt.step(model.params, model.backward(ctx[rows], x, h, np.asarray(dz)))
         if callback is not None:
-            callback(step, float(value))
+            callback(step, float(value), val)
     history["val_step"].append(steps)
     history["val_loss"].append(mean_loss(model, val_ids))
     return history, first
@@ -149,12 +154,14 @@ def train(
     vocab_size: int = 512,
     output_scale: float = 0.01,
     eval_every: int | None = None,
-    callback: Callable[[int, float], None] | None = None,
+    callback: Callback | None = None,
 ) -> LMRun:
     """Train ``model`` ("unigram", "bigram" or "mlp") on ``corpus`` tokenized by ``tokenizer``.
 
     ``steps`` Adam (or ``optimizer``) steps on mini-batches of ``batch`` contexts of ``context`` tokens for the
     MLP; the count models are fitted in one pass. The validation text is the corpus's last 10 %.
+    ``callback(step, train_loss, val_loss)`` is called after every MLP step; ``val_loss`` is the validation loss
+    when it was measured at that step (every ``eval_every`` steps), else None.
     """
     started = time.perf_counter()
     corpus = load_corpus(corpus, seed=seed) if isinstance(corpus, str) else corpus

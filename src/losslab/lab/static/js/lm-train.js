@@ -75,9 +75,15 @@ export function trainBox({ settings, onDone, onUse }) {
     last.state = view.state;
     if (view.history) last.history = view.history;
     say(view);
-    if (!run.series && view.references) await drawFigure(run.id);
+    if (!run.series && view.references) {
+      await drawFigure(run.id); // drawn with the validation points measured so far
+      last.vals = (view.val_points || []).length;
+    }
     else if (run.series && fresh.length) {
-      await figure.append('curves', fresh.map((v, i) => ({ step: from + i, kind: 'train', series: run.series.train, value: v })));
+      // validation points measured since the last frame join the training curve as they come
+      const vals = (view.val_points || []).slice(last.vals).map(([s, v]) => ({ step: s, kind: 'val', series: run.series.val, value: v }));
+      last.vals += vals.length;
+      await figure.append('curves', [...fresh.map((v, i) => ({ step: from + i, kind: 'train', series: run.series.train, value: v })), ...vals]);
     }
     if (view.state !== 'running') finish(view);
   }
@@ -103,7 +109,7 @@ export function trainBox({ settings, onDone, onUse }) {
     initBox.hidden = true;
     let view;
     try { view = await postJSON('/api/lm/runs', body); } catch (err) { start.disabled = false; stop.disabled = true; throw err; }
-    last = { train: [], history: null, state: view.state };
+    last = { train: [], history: null, state: view.state, vals: 0 };
     run = { id: view.id, socket: null, series: null };
     const socket = new WebSocket(socketURL(`/api/lm/runs/${view.id}/stream?lang=${lang()}`));
     run.socket = socket;
