@@ -92,3 +92,13 @@ def test_bad_input_names_the_argument(kwargs, argument):
     with pytest.raises(LossInputError) as info:
         chunked_cross_entropy(args.pop("hidden"), args.pop("weight"), args.pop("targets"), **args)
     assert info.value.argument == argument
+
+
+def test_the_published_liger_figure_is_reproduced():
+    """PyTorch blog (2025-02-27): batch 8 × 4096 tokens, a 256k vocabulary: a 16.8 GB logit tensor (bfloat16)."""
+    from losslab import lm
+
+    p = lm.MEMORY_PRESETS["liger_flce"]
+    size = lm.logits_memory(p["context"], p["vocab"], p["bytes"])
+    assert size == 8 * 4096 * 256_000 * 2 and round(size / 1e9, 1) == 16.8
+    assert all(isinstance(v["source"], str) and v["source"] for v in lm.MEMORY_PRESETS.values())

@@ -291,7 +291,9 @@ def _size(n: int, language: str) -> str:
     u = T.section("units", language)
     for key, scale in (("gib", 2**30), ("mib", 2**20), ("kib", 2**10)):
         if n >= scale:
-            return str(u[key].format(x=f"{n / scale:.2f}"))
+            shown = str(u[key].format(x=f"{n / scale:.2f}"))
+            # papers and blogs quote decimal GB: both, so 16.8 GB can be found in 15.62 GiB
+            return f"{shown} ({n / 1e9:.2f} GB)" if n >= 10**9 else shown
     return str(u["b"].format(x=n))
 
 
@@ -317,6 +319,7 @@ def memory_command(
         info = MEMORY_PRESETS[preset]
         vocab = vocab or info["vocab"]
         tokens = tokens or info["context"]
+        n_bytes = info.get("bytes", n_bytes) if n_bytes == 4 else n_bytes  # the preset's precision unless asked
     if tokens is None or vocab is None:
         raise UsageError("give --tokens and --vocab, or --preset")
     full = logits_memory(tokens, vocab, n_bytes)

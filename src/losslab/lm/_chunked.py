@@ -32,6 +32,20 @@ MEMORY_PRESETS: dict[str, dict[str, Any]] = {
     # Touvron et al. 2023, "Llama 2: Open Foundation and Fine-Tuned Chat Models", §2.1/2.2: the Llama 1 tokenizer,
     # "The total vocabulary size is 32k tokens", and a context length of 4096 tokens.
     "llama2": {"vocab": 32000, "context": 4096, "source": "Touvron et al. 2023 (Llama 2 paper), section 2"},
+    # The PyTorch blog "Peak Performance, Minimized Memory" (2025-02-27, Liger Kernel's fused linear cross-entropy in
+    # torchtune): "training with a batch size of 8 and sequence length of 4096, the 256k vocabulary size results in a
+    # 16.8 GB logit tensor" — 8 × 4096 tokens × 256,000 × 2 bytes (bfloat16) = 16.8 GB, which this calculator gives.
+    "liger_flce": {"vocab": 256000, "context": 8 * 4096, "bytes": 2,
+                   "source": "PyTorch blog 2025-02-27 (Liger Kernel's fused linear cross-entropy): batch 8 × 4096 "
+                             "tokens, a 256k vocabulary, a 16.8 GB logit tensor in bfloat16"},
+    # Wijmans et al. 2024, "Cut Your Losses in Large-Vocabulary Language Models" (arXiv 2411.09009), abstract: for
+    # Gemma 2 (2B), CCE "reduces the memory footprint of the loss computation from 24 GB to 1 MB". That 24 GB is the
+    # whole loss computation of their setup (logits, softmax and gradient), not N × V of one tensor; the preset takes
+    # Gemma 2's vocabulary (256,000) and context (8,192) and the source says which number is whose.
+    "cce_gemma2_2b": {"vocab": 256000, "context": 8192, "bytes": 4,
+                      "source": "Wijmans et al. 2024 (Cut Cross-Entropy): for Gemma 2 (2B) the loss computation took "
+                                "24 GB (logits, softmax and gradient of their batch) and 1 MB with CCE; shown here: "
+                                "the logits alone of one 8,192-token context"},
 }
 
 

@@ -10,7 +10,9 @@ import { number, select, heading, para } from './controls.js';
 /** Bytes for people (binary units: the numbers the docs quote, 1000 MiB for 8192 × 32000 × 4). */
 function size(bytes) {
   const units = [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]];
-  for (const [unit, scale] of units) if (bytes >= scale) return `${fmt(bytes / scale, 4)} ${unit}`;
+  // papers and blogs quote decimal GB: both, so a published 16.8 GB can be found in 15.62 GiB
+  const gb = bytes >= 1e9 ? ` (${fmt(bytes / 1e9, 4)} GB)` : '';
+  for (const [unit, scale] of units) if (bytes >= scale) return `${fmt(bytes / scale, 4)} ${unit}${gb}`;
   return `${bytes} B`;
 }
 
@@ -19,7 +21,7 @@ export function memoryBox() {
   const preset = select({ key: 'l.preset', label: 'lm.memory_preset', value: '', options: [{ value: '', label: 'lm.preset_none' }],
     onChange: (v) => {
       const p = presets[v];
-      if (p) { tokens.value = p.context; vocab.value = p.vocab; }
+      if (p) { tokens.value = p.context; vocab.value = p.vocab; if (p.bytes) bytes.value = String(p.bytes); }
       source.textContent = p ? p.source : '';
       later();
     } });
