@@ -1,5 +1,6 @@
 """losslab.distill against the libraries' own calls: torch (always here), the catalog, TRL's formula, finite
-differences; Keras and optax only where installed.
+differences, Keras (``KLDivergence``, ``keras.distillation.LogitsDistillation``) and optax (``kl_divergence``,
+``convex_kl_divergence``), which are dev dependencies: nothing here skips.
 
 torch's ``KLDivLoss(reduction="batchmean")(input, target)`` takes the *student's log-probabilities first* and the
 teacher's probabilities second, and computes KL(target || exp(input)) = KL(teacher || student) (pytorch#57459).
@@ -11,11 +12,11 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 import losslab
 from losslab import distill
 
-torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 RNG = np.random.default_rng(1414)
@@ -150,22 +151,89 @@ def test_the_gradient_is_the_finite_difference(call) -> None:  # type: ignore[no
     np.testing.assert_allclose(call(z).grad, _finite_difference(lambda x: call(x).value, z), rtol=1e-5, atol=1e-9)
 
 
-def test_keras_kl_divergence_where_installed() -> None:
-    keras = pytest.importorskip("keras")
-    t = np.array([[0.6, 0.2, 0.2], [0.1, 0.7, 0.2]])
-    s = np.array([[0.5, 0.3, 0.2], [0.3, 0.3, 0.4]])
-    # Keras takes y_true (the teacher) first and probabilities on both sides; its default reduction averages rows
-    got = float(keras.losses.KLDivergence()(t, s))
-    assert got == pytest.approx(distill.kl(t, s), rel=1e-5)
+# Keras and optax are dev dependencies (requirements/dev.lock): these comparisons run, they do not skip.
+# KERAS_BACKEND=jax is set in tests/conftest.py before Keras is first imported.
+T_PROBS = np.array([[0.6, 0.2, 0.2], [0.1, 0.7, 0.2]])
+S_PROBS = np.array([[0.5, 0.3, 0.2], [0.3, 0.3, 0.4]])
 
 
-def test_optax_kl_divergence_where_installed() -> None:
-    optax = pytest.importorskip("optax")
-    log_s = np.asarray(F.log_softmax(torch.tensor(STUDENT_LOGITS), dim=-1))
-    t = np.asarray(F.softmax(torch.tensor(TEACHER_LOGITS), dim=-1))
-    # optax.kl_divergence(log_predictions, targets): the student's log-probabilities first, one value per row
-    got = float(np.mean(np.asarray(optax.kl_divergence(log_s, t))))
-    assert got == pytest.approx(distill.kl(TEACHER_LOGITS, STUDENT_LOGITS, from_logits=True), rel=1e-5)
+def test_keras_kl_divergence() -> None:
+    import keras
+
+    # Keras takes y_true (the teacher) first and probabilities on both sides, clipped to [1e-7, 1]; its default
+    # reduction ("sum_over_batch_size") averages the rows: batchmean
+    got = float(keras.losses.KLDivergence()(T_PROBS, S_PROBS))
+    assert got == pytest.approx(distill.kl(T_PROBS, S_PROBS), rel=1e-5)
+    rows = np.asarray(keras.losses.kl_divergence(T_PROBS, S_PROBS))
+    np.testing.assert_allclose(rows, distill.kl_result(T_PROBS, S_PROBS).rows, rtol=1e-5)
+
+
+@pytest.mark.parametrize("temperature", [1.0, 2.0, 4.0])
+def test_keras_logits_distillation_with_a_kldivergence_instance_includes_t2(temperature: float) -> None:
+    """keras.distillation.LogitsDistillation(loss=keras.losses.KLDivergence()): teacher logits first,
+    softmax(z / T) on both sides, KLDivergence, times T² -- distill.kl(..., from_logits=True, scale_t2=True)."""
+    import keras
+
+    loss = keras.distillation.LogitsDistillation(temperature=temperature, loss=keras.losses.KLDivergence())
+    got = float(loss.compute_loss(TEACHER_LOGITS.astype("float32"), STUDENT_LOGITS.astype("float32")))
+    want = distill.kl(TEACHER_LOGITS, STUDENT_LOGITS, temperature=temperature, from_logits=True, scale_t2=True)
+    assert got == pytest.approx(want, rel=1e-4)
+
+
+def test_keras_logits_distillation_default_loss_string() -> None:
+    """With its default loss="kl_divergence" (Keras 3.15.1), keras.losses.get returns the *function*
+    kl_divergence, not a KLDivergence instance, so LogitsDistillation skips its softmax-and-T² branch and computes
+    kl_divergence on the scaled logits themselves (clipped to [1e-7, 1]). Pinned here so that a Keras that fixes
+    it shows up: then the default equals the T² KL."""
+    import keras
+
+    temperature = 4.0
+    a, z = TEACHER_LOGITS.astype("float32"), STUDENT_LOGITS.astype("float32")
+    got = float(keras.distillation.LogitsDistillation(temperature=temperature).compute_loss(a, z))
+    right = distill.kl(TEACHER_LOGITS, STUDENT_LOGITS, temperature=temperature, from_logits=True, scale_t2=True)
+    on_logits = float(np.mean(np.asarray(keras.losses.kl_divergence(a / temperature, z / temperature))))
+    assert got == pytest.approx(right, rel=1e-4) or got == pytest.approx(on_logits, rel=1e-5)
+
+
+def test_optax_kl_divergence_and_its_gradient() -> None:
+    import jax
+    import optax
+
+    jax.config.update("jax_enable_x64", True)
+    try:
+        def loss(z: jax.Array, temperature: float) -> jax.Array:
+            log_s = jax.nn.log_softmax(z / temperature)
+            t = jax.nn.softmax(TEACHER_LOGITS / temperature)
+            # optax.kl_divergence(log_predictions, targets): the student's log-probabilities first, one value per row
+            return optax.kl_divergence(log_s, t).mean() * temperature**2
+
+        for temperature in (1.0, 4.0):
+            value, grad = jax.value_and_grad(loss)(jax.numpy.asarray(STUDENT_LOGITS), temperature)
+            ours = distill.kl_result(TEACHER_LOGITS, STUDENT_LOGITS, temperature=temperature, from_logits=True,
+                                     scale_t2=True)
+            assert float(value) == pytest.approx(ours.value, rel=1e-12)
+            np.testing.assert_allclose(np.asarray(grad), ours.grad, rtol=1e-9, atol=1e-15)
+    finally:
+        jax.config.update("jax_enable_x64", False)
+
+
+@pytest.mark.filterwarnings("ignore:The function convex_kl_divergence is deprecated")
+def test_optax_convex_kl_divergence_equals_kl_on_normalised_rows() -> None:
+    """optax.losses.convex_kl_divergence (deprecated in optax 0.2.8 for its new name) = generalized_kl_divergence
+    = KL(t || s) + sum(s - t), the Bregman form that stays >= 0 on unnormalised rows; on normalised rows the
+    extra sum is 0 and it is KL."""
+    import optax
+
+    log_s = np.log(S_PROBS)
+    for fn in (optax.losses.convex_kl_divergence, optax.losses.generalized_kl_divergence):
+        np.testing.assert_allclose(np.asarray(fn(log_s, T_PROBS)), distill.kl_result(T_PROBS, S_PROBS).rows,
+                                   rtol=1e-6)
+    # unnormalised rows: plain KL can go negative, the convex form cannot; losslab refuses the rows instead
+    t_bad, s_bad = np.array([0.3, 0.1, 0.1]), np.array([0.6, 0.3, 0.3])
+    assert float(np.sum(t_bad * np.log(t_bad / s_bad))) < 0
+    assert float(optax.losses.convex_kl_divergence(np.log(s_bad), t_bad)) >= 0
+    with pytest.raises(losslab.LossInputError, match="sum to 1"):
+        distill.kl(t_bad, s_bad)
 
 
 def test_the_issue_numbers_from_torch_too() -> None:

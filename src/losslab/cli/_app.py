@@ -384,7 +384,7 @@ def score(
 
 # Commands of the other parts of losslab (training, figures, the lab, advice) live beside their code's CLI module
 # and add themselves here; each module has `register(app)`.
-_COMMAND_MODULES = ("_train", "_plot", "_lab", "_recommend", "_distill", "_custom", "_lm")
+_COMMAND_MODULES = ("_train", "_plot", "_lab", "_recommend", "_distill", "_distill_runs", "_custom", "_lm")
 
 
 def _register_commands() -> None:
