@@ -11,7 +11,10 @@ RMSE for a clean regression and counts, MAE for outliers and heavy tails, the pi
 RMSLE for relative errors; accuracy for balanced classes, balanced accuracy for imbalanced ones, the positive
 class's recall or precision for ``priority="recall"`` / ``"precision"`` (macro-averaged for several classes).
 The evidence overturns the rule-based first choice only when another candidate is better on the mean over the
-folds by more than twice the standard error of the per-fold differences and by at least 1% (relative).
+folds by more than twice the standard error of the per-fold differences and by at least 1% (relative), and only
+when both fits converged: a fit whose training loss was still falling over its last epochs (the mean of the last
+tenth of the epochs, at least 3, below the tenth before by more than 1% and more than the noise band) has no final
+score yet, and a note says so. Each metric is shown with its standard error over the folds (``se``).
 """
 
 from __future__ import annotations
@@ -49,12 +52,20 @@ class CandidateResult:
     seconds: float = 0.0
     error: str | None = None
     ranked: bool = True
+    se: dict[str, float | None] = field(default_factory=dict)
+    unconverged: int = 0
+
+    @property
+    def converged(self) -> bool:
+        """Whether the fit of every fold had stopped improving by its last epochs."""
+        return self.unconverged == 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "loss": self.loss, "params": self.params, "ranked": self.ranked,
                 "metrics": self.metrics,
-                "std": self.spread, "per_fold": self.per_fold, "per_class": self.per_class,
-                "seconds": self.seconds, "error": self.error}
+                "std": self.spread, "se": self.se, "per_fold": self.per_fold, "per_class": self.per_class,
+                "seconds": self.seconds, "error": self.error, "converged": self.converged,
+                "unconverged_folds": self.unconverged}
 
 
 @dataclass
@@ -118,11 +129,13 @@ class Evidence:
         v = r.metrics.get(key)
         if v is None:
             return say("ui.no_probabilities", lang) if key in ("log_loss", "ece") else "—"
-        s = r.spread.get(key)
+        s = r.se.get(key)
         return f"{v:.4g} ± {s:.2g}" if s is not None and self.folds > 1 else f"{v:.4g}"
 
     def text_lines(self, lang: str) -> list[str]:
         out = [self._header(lang)]
+        if self.results and self.folds > 1:
+            out.append("  " + say("ui.se", lang))
         if self.results:
             out.append("  " + say("ui.primary", lang, metric=self.metric_name(self.primary, lang)))
             names = [say("ui.loss", lang), *[self.metric_name(c, lang) for c in self.columns]]
@@ -149,7 +162,8 @@ class Evidence:
         parts: list[Any] = []
         if self.results:
             table = Table(header_style="bold", caption=say("ui.primary", lang,
-                                                           metric=self.metric_name(self.primary, lang)))
+                                                           metric=self.metric_name(self.primary, lang))
+                          + ("; " + say("ui.se", lang) if self.folds > 1 else ""))
             table.add_column(say("ui.loss", lang), overflow="fold")
             for c in self.columns:
                 table.add_column(self.metric_name(c, lang), justify="right",
@@ -396,6 +410,7 @@ def run_evidence(r: Recommendation, *, folds: int = 5, epochs: int | None = None
                 res.error = str(exc).splitlines()[0]
                 continue
             res.seconds += time.perf_counter() - t0
+            res.unconverged += 0 if _converged(run.history.column("train_loss")) else 1
             with np.errstate(all="ignore"):
                 pred = run.predict(fold.X_val)
                 if a.task == "regression":
@@ -414,6 +429,7 @@ def run_evidence(r: Recommendation, *, folds: int = 5, epochs: int | None = None
             vals = [float(v) for f in res.per_fold if (v := f.get(key)) is not None]
             res.metrics[key] = float(np.mean(vals)) if vals else None
             res.spread[key] = float(np.std(vals, ddof=1)) if len(vals) > 1 else None
+            res.se[key] = float(np.std(vals, ddof=1) / math.sqrt(len(vals))) if len(vals) > 1 else None
         if per_class_runs[i] and class_names is not None:
             res.per_class = []
             for c_i, name in enumerate(class_names):
@@ -426,11 +442,27 @@ def run_evidence(r: Recommendation, *, folds: int = 5, epochs: int | None = None
                   seed=seed, primary=primary, primary_values=primary_values, columns=columns, results=results,
                   first=r.ranked[0].label, winner=None, overturned=False, recommended=r.ranked[0].label,
                   verdict=None, notes=notes, batch_size=batch, lr=lr)
+    for res in results:
+        if res.unconverged and not res.error:
+            notes.append(Note("evidence.unconverged", {"label": res.label, "count": res.unconverged,
+                                                       "folds": len(res.per_fold), "epochs": n_epochs}))
     _decide(ev)
     ev.seconds = round(time.perf_counter() - started, 3)
     if figure:
         ev.figure_note = _figure(ev, r.lang)
     return ev
+
+
+def _converged(t: np.ndarray) -> bool:
+    """False when the training loss was still falling at the end: the mean of the last tenth of the epochs (at
+    least 3) lies below the tenth before by more than 1% and by more than the noise band of the last one."""
+    from ..training.diagnosis import noise_band
+
+    w = max(3, math.ceil(len(t) / 10))
+    if len(t) < 2 * w or not np.isfinite(t[-2 * w:]).all():
+        return True  # too short to tell, or diverged (its scores say so)
+    prev, last = float(t[-2 * w:-w].mean()), float(t[-w:].mean())
+    return not (prev - last > 0.01 * abs(last) and prev - last > noise_band(t[-w:]))
 
 
 def _finite(v: float | None) -> float | None:
@@ -500,7 +532,11 @@ def _decide(ev: Evidence) -> None:
     se = float(np.std(d, ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.inf
     mean = float(d.mean()) if len(d) else 0.0
     relative = mean / max(abs(f_val), 1e-12)
-    if mean > 2.0 * se and relative >= 0.01:
+    if not (first.converged and best.converged):
+        ev.verdict = Note("evidence.unconverged_stands", {"winner": best.label, "first": first.label,
+                                                          "metric": metric, "win_value": b_val, "first_value": f_val,
+                                                          "epochs": ev.epochs})
+    elif mean > 2.0 * se and relative >= 0.01:
         ev.overturned, ev.recommended = True, best.label
         ev.verdict = Note("evidence.overturned", {"winner": best.label, "first": first.label, "metric": metric,
                                                   "win_value": b_val, "first_value": f_val, "wins": wins,

@@ -363,7 +363,8 @@ def _binary(a: Analysis, hints: Hints) -> tuple[list[Candidate], list[Candidate]
             if priority != "recall":
                 c.pitfalls.append(Note("pitfall.weighted_false_alarms", {"weight": params["pos_weight"]}))
         else:
-            c.reasons.append(Note("reason.bce" if not imbalanced else "reason.bce_precision", {}))
+            asked = imbalanced and priority == "precision"  # only a stated priority may be quoted back
+            c.reasons.append(Note("reason.bce_precision" if asked else "reason.bce", {}))
             if imbalanced:
                 c.pitfalls.append(_majority_pitfall(a))
         c.derived.append(Note("derived.from_logits" if logits else "derived.from_probabilities", {}))

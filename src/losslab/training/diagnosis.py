@@ -9,11 +9,16 @@
 ``oscillation``     the training loss zig-zags up and down by large amounts (learning rate too high)
 ``overfitting``     the validation loss rose beyond its noise band while the training loss kept falling
 ``plateau``         the loss stood still for a long stretch: stalled (tiny updates) or later escaped
-``underfitting``    the training loss stays flat near the loss of a model that ignores the features
+``underfitting``    the curves are flat far below what these data allow (a k-nearest-neighbours reference,
+                    when :class:`~losslab.training.facts.RunFacts` give one), else near the loss of a model
+                    that ignores the features
 ``still_improving`` nothing wrong, but the loss was still falling when training stopped
 ``healthy``         none of the above, beyond the noise
 ``too_short``       too few epochs to judge (fewer than 5; or fewer than two windows, 10 epochs, and no warning)
+``dead_units``      (beside the verdict, from the model) ReLU units that output 0 on every training row
 ==================  ========================================================================================
+
+Each finding says how sure it is (``certainty``: ``high``, ``moderate`` or ``low``, with the reason in words).
 
 How signal is told from noise
 -----------------------------
@@ -29,13 +34,15 @@ curve flat within its noise does not flip the verdict.
 Every number in a message is quoted to 4 significant digits and says what it is (which epochs a mean covers);
 every percentage is computed from exactly the two quoted numbers beside it.
 
-What the history cannot show: it records no activations, so dead units are not counted (a collapse names them
-only as a likely cause); and it records nothing about what the model *could* reach on this data, so
-``underfitting`` compares with the trivial baseline (``history.baseline``) and says so.
+What the history cannot show comes as :class:`~losslab.training.facts.RunFacts` (``Run.diagnose`` reads them
+from the model and the data): the dead ReLU units, and what a k-nearest-neighbours predictor reaches on the same
+validation rows. Without them (``diagnose(history)`` alone), ``underfitting`` compares with the trivial baseline
+(``history.baseline``) and says so, and dead units are not counted.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,16 +52,18 @@ import numpy as np
 
 from . import texts as T
 from ._common import jsonable
+from .facts import RunFacts
 from .history import History
 
 __all__ = ["CODES", "Diagnosis", "Finding", "Thresholds", "checkpoints", "diagnose", "noise_band", "noise_sd", "round4",
            "window"]
 
 CODES: tuple[str, ...] = ("divergence", "collapse", "oscillation", "overfitting", "plateau", "underfitting",
-                          "still_improving", "healthy", "too_short")
+                          "still_improving", "healthy", "too_short", "dead_units")
 SEVERITY: dict[str, str] = {"divergence": "error", "collapse": "error", "oscillation": "warning",
                             "overfitting": "warning", "plateau": "warning", "underfitting": "warning",
-                            "still_improving": "info", "healthy": "ok", "too_short": "info"}
+                            "still_improving": "info", "healthy": "ok", "too_short": "info", "dead_units": "warning"}
+CERTAINTY: tuple[str, ...] = ("high", "moderate", "low")
 _TINY = 1e-12
 
 
@@ -117,6 +126,11 @@ class Thresholds:
         relative, and by more than the noise band ...
     still_improving_share : float
         ... and by at least this share of the whole fall since epoch 0.
+    reach_gap_accuracy, reach_gap_r2 : float
+        Underfitting against the reference: the mean validation accuracy (R²) of the last window falls short of
+        the k-nearest-neighbours reference by at least this (0.1 = 10 points), and by more than its noise band.
+    dead_share : float
+        Dead units are reported when at least this share of a hidden layer's units are dead.
     """
 
     min_epochs: int = 5
@@ -142,6 +156,9 @@ class Thresholds:
     tail_flat: float = 0.05
     still_improving: float = 0.05
     still_improving_share: float = 0.1
+    reach_gap_accuracy: float = 0.1
+    reach_gap_r2: float = 0.15
+    dead_share: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -161,6 +178,8 @@ class Finding:
         What to try, most useful first.
     evidence : mapping
         The numbers the rule used (JSON-ready).
+    certainty : {"high", "moderate", "low"}
+        How sure the finding is; ``certainty_note`` says why, in the diagnosis's language.
     """
 
     code: str
@@ -170,10 +189,13 @@ class Finding:
     message: str
     advice: tuple[str, ...]
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    certainty: str = "moderate"
+    certainty_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable({"code": self.code, "epoch": self.epoch, "severity": self.severity, "title": self.title,
-                         "message": self.message, "advice": list(self.advice), "evidence": dict(self.evidence)})
+                         "message": self.message, "advice": list(self.advice), "evidence": dict(self.evidence),
+                         "certainty": self.certainty, "certainty_note": self.certainty_note})
 
 
 @dataclass(frozen=True)
@@ -207,6 +229,8 @@ class Diagnosis:
             where = "" if f.epoch is None else " — " + T.ui("from_epoch", self.lang, epoch=f.epoch)
             lines.append(f"{f.title}{where}")
             lines.append(f"  {f.message}")
+            if f.certainty_note:
+                lines.append(f"  {f.certainty_note}")
             lines.extend(f"  - {a}" for a in f.advice)
         return "\n".join(lines)
 
@@ -223,6 +247,7 @@ class _Curves:
     v: np.ndarray                 # validation loss (NaN without a validation part)
     acc: np.ndarray               # validation accuracy (training accuracy without a validation part; NaN if none)
     acc_key: str                  # which accuracy
+    rmse: np.ndarray              # validation RMSE in the target's units (NaN for classes or without validation)
     ratio: np.ndarray             # update_ratio
     start: float                  # training loss before the first step (epoch 0)
     base: float
@@ -235,15 +260,15 @@ class _Curves:
         t, v = h.column("train_loss"), h.column("val_loss")
         key = "val_accuracy" if h.has_validation else "train_accuracy"
         start = h.initial.get("train_loss")
-        return cls(t=t, v=v, acc=h.column(key), acc_key=key, ratio=h.column("update_ratio"),
+        return cls(t=t, v=v, acc=h.column(key), acc_key=key, rmse=h.column("val_rmse"), ratio=h.column("update_ratio"),
                    start=float(start) if start is not None and math.isfinite(start) else float(t[0]),
                    base=float(h.baseline.get("train_loss", math.nan)),
                    base_val=float(h.baseline.get("val_loss", math.nan)), has_val=h.has_validation,
                    restored_best=h.restored_best)
 
     def upto(self, m: int) -> _Curves:
-        return _Curves(self.t[:m], self.v[:m], self.acc[:m], self.acc_key, self.ratio[:m], self.start, self.base,
-                       self.base_val, self.has_val, self.restored_best)
+        return _Curves(self.t[:m], self.v[:m], self.acc[:m], self.acc_key, self.rmse[:m], self.ratio[:m],
+                       self.start, self.base, self.base_val, self.has_val, self.restored_best)
 
     @property
     def n(self) -> int:
@@ -507,6 +532,63 @@ def _underfitting(c: _Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] |
             "baseline": c.base, "ratio_pct": 100 * round4(last) / round4(c.base), "last_val": last_val}
 
 
+def _reach_score(c: _Curves, ref: Mapping[str, Any]) -> np.ndarray:
+    """The run's validation score per epoch, in the reference's metric: accuracy, or R² = 1 − RMSE² / variance."""
+    if ref["metric"] == "accuracy":
+        return c.acc
+    return 1.0 - c.rmse ** 2 / float(ref["val_var"])
+
+
+def _underfitting_reach(c: _Curves, th: Thresholds, relaxed: bool, ref: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The curves are flat while the validation score stays far below what a k-nearest-neighbours predictor
+    reaches on the same validation rows (:func:`~losslab.training.facts.reachable`)."""
+    n, w = c.n, window(c.n)
+    if n < 2 * w or not c.has_val:
+        return None
+    score = _reach_score(c, ref)
+    if not np.isfinite(score[-2 * w:]).all() or not np.isfinite(c.t[-2 * w:]).all():
+        return None
+    last, prev = _mean(c.t[-w:]), _mean(c.t[-2 * w:-w])
+    band = noise_band(c.t[-w:])
+    loose = 2.0 if relaxed else 1.0
+    flat = abs(last - prev) <= loose * max(band, th.tail_flat * abs(last))
+    acc = ref["metric"] == "accuracy"
+    scale = 100.0 if acc else 1.0  # accuracy is quoted in percent, R² as it is
+    mine, theirs = scale * _mean(score[-w:]), scale * float(ref["score"])
+    score_band = noise_band(scale * score[-w:])
+    gap = (round(theirs, 1) - round(mine, 1)) if acc else (round4(theirs) - round4(mine))
+    need = (0.5 if relaxed else 1.0) * scale * (th.reach_gap_accuracy if acc else th.reach_gap_r2)
+    if not (flat and gap >= need and gap > score_band):
+        return None
+    level = max(abs(last), _TINY)
+    outside = np.flatnonzero(np.abs(c.t - last) > max(band, th.tail_flat * level))
+    onset = int(outside[-1]) + 2 if len(outside) else 1
+    out: dict[str, Any] = {"epoch": min(onset, n), "kind": "accuracy" if acc else "r2", "last_from": n - w + 1,
+                           "last_to": n, "prev_from": n - 2 * w + 1, "prev_to": n - w, "last_mean": last,
+                           "prev_mean": prev, "band": band, "k": int(ref["k"]), "n_train": int(ref["n_train"]),
+                           "n_val": int(ref["n_val"]), "gap_need": need, "sure": gap >= 2 * need}
+    if acc:
+        out.update(score_pct=mine, ref_pct=theirs, gap_pts=gap, band_pts=score_band)
+    else:
+        out.update(score_r2=mine, ref_r2=theirs, gap_r2=gap, band_r2=score_band)
+    return out
+
+
+def _dead(dead: Mapping[str, Any] | None, th: Thresholds) -> dict[str, Any] | None:
+    """Hidden layers in which at least ``dead_share`` of the ReLU units output 0 on every training row."""
+    if not dead:
+        return None
+    layers = [dict(x) for x in dead["layers"] if x["dead"] and x["dead"] >= th.dead_share * x["units"]]
+    if not layers:
+        return None
+    worst = max(layers, key=lambda x: x["dead"] / x["units"])
+    return {"epoch": None, "kind": "all" if worst["dead"] == worst["units"] else "some", "rows": dead["rows"],
+            "layer": worst["layer"], "dead": worst["dead"], "units": worst["units"],
+            "dead_pct": 100 * worst["dead"] / worst["units"], "layers": layers,
+            "total_dead": sum(x["dead"] for x in dead["layers"]),
+            "total_units": sum(x["units"] for x in dead["layers"])}
+
+
 def _still_improving(c: _Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
     n, w = c.n, window(c.n)
     if n < 2 * w:
@@ -556,7 +638,10 @@ def _plateau(h: History, t: np.ndarray, base: float, th: Thresholds) -> dict[str
             if b - a + 1 >= need and b + 1 < n:
                 level = float(np.mean(t[a:b + 1]))
                 later = float(t[b + 1:].min())
-                if level - later >= th.plateau_escape * span:
+                # a plateau is flat against what follows: a steady decline that merely fits in the band is not one
+                rate = (float(t[a]) - float(t[b])) / (b - a)
+                after = (float(t[b]) - later) / (int(np.argmin(t[b + 1:])) + 1)
+                if level - later >= th.plateau_escape * span and rate <= 0.5 * after:
                     return {"epoch": a + 1, "kind": "escaped", "until": b + 1, "level": level, "later_min": later}
             a += max(1, (b - a) // 2)
     # stalled: at the end the loss has not moved, stays near the baseline, and the parameters barely move
@@ -580,14 +665,33 @@ def _show(key: str, value: Any) -> Any:
         return "—"
     if isinstance(value, bool) or not isinstance(value, float | np.floating):
         return value
-    if key.endswith("_acc_pct"):
+    if key.endswith(("_acc_pct", "_pts")):
         return f"{value:.1f}"
     if key.endswith("_pct"):
         return f"{value:.1f}"
     return f"{value:.4g}"
 
 
-def _finding(code: str, evidence: dict[str, Any], lang: str) -> Finding:
+def _certainty(code: str, ev: Mapping[str, Any], facts: RunFacts | None) -> str:
+    """How sure a finding is, from how far its evidence lies beyond its thresholds (the reasons are in the texts,
+    ``diagnosis.certainty.<code>_<level>``)."""
+    kind = ev.get("kind")
+    if code in ("divergence", "collapse", "dead_units") or (code == "plateau" and kind == "stalled"):
+        return "high"
+    if code == "too_short":
+        return "low"
+    if code == "oscillation":
+        return "high" if max(ev.get("blocks", 0), ev.get("spikes", 0)) >= 3 else "moderate"
+    if code == "overfitting":
+        return "high" if kind == "clear" and ev["last_mean"] - ev["best_mean"] > 2 * ev["band"] else "moderate"
+    if code == "underfitting":
+        return "high" if ev.get("sure") else "moderate"
+    if code == "healthy":
+        return "high" if ev.get("kind") == "val" and facts is not None and facts.reference is not None else "moderate"
+    return "moderate"
+
+
+def _finding(code: str, evidence: dict[str, Any], lang: str, facts: RunFacts | None = None) -> Finding:
     fmt = {k: _show(k, v) for k, v in evidence.items()}
     kind = evidence.get("kind")
     key = f"diagnosis.{code}"
@@ -598,12 +702,21 @@ def _finding(code: str, evidence: dict[str, Any], lang: str) -> Finding:
         advice = T.items(f"{key}.advice", lang, **fmt)
     if code == "overfitting" and evidence.get("restored_best"):
         message += " " + T.get(f"{key}.restored", lang, **fmt)
-    return Finding(code=code, epoch=evidence.get("epoch"), severity=SEVERITY[code],
+    sure = _certainty(code, evidence, facts)
+    severity = "info" if code == "dead_units" and kind == "some" else SEVERITY[code]
+    return Finding(code=code, epoch=evidence.get("epoch"), severity=severity,
                    title=T.get(f"{key}.title", lang), message=message, advice=tuple(advice),
-                   evidence=jsonable(evidence))
+                   evidence=jsonable(evidence), certainty=sure,
+                   certainty_note=T.get(f"diagnosis.certainty.{_certainty_key(code, evidence)}_{sure}", lang))
 
 
-def diagnose(history: History, lang: str | None = "en", *, thresholds: Thresholds | None = None) -> Diagnosis:
+def _certainty_key(code: str, ev: Mapping[str, Any]) -> str:
+    """Which reason the certainty note gives: the code, and for underfitting whether a reference was known."""
+    return "underfitting_baseline" if code == "underfitting" and ev.get("kind") is None else code
+
+
+def diagnose(history: History, lang: str | None = "en", *, thresholds: Thresholds | None = None,
+             facts: RunFacts | None = None) -> Diagnosis:
     """Read a run's curves and say what they show, in ``lang`` ("en" or "ja").
 
     Parameters
@@ -614,6 +727,9 @@ def diagnose(history: History, lang: str | None = "en", *, thresholds: Threshold
         Language of the titles, messages and advice.
     thresholds : Thresholds, optional
         The numbers behind the rules.
+    facts : RunFacts, optional
+        What the history does not record (``Run.diagnose`` passes them): a reachable reference score, which
+        ``underfitting`` is then judged against, and the dead ReLU units (a ``dead_units`` finding).
 
     Returns
     -------
@@ -629,17 +745,24 @@ def diagnose(history: History, lang: str | None = "en", *, thresholds: Threshold
     """
     th = thresholds or Thresholds()
     lang = T.normalize_lang(lang)
+    findings = _verdict(history, th, facts, lang)
+    dead = _dead(facts.dead if facts is not None else None, th)
+    if dead is not None:
+        findings.append(_finding("dead_units", dead, lang, facts))
+    return Diagnosis(tuple(findings), lang)
+
+
+def _verdict(history: History, th: Thresholds, facts: RunFacts | None, lang: str) -> list[Finding]:
+    """The findings of the curves, most serious first (without dead units, which come from the model)."""
     t, v = history.column("train_loss"), history.column("val_loss")
     base = float(history.baseline.get("train_loss", math.nan))
     if len(t) == 0:
-        return Diagnosis((_finding("too_short", {"epoch": None, "epochs": 0, "min_epochs": th.min_epochs}, lang),),
-                         lang)
+        return [_finding("too_short", {"epoch": None, "epochs": 0, "min_epochs": th.min_epochs}, lang)]
     found = _divergence(history, t, v, base, th)
     if found is not None:
-        return Diagnosis((_finding("divergence", found, lang),), lang)
+        return [_finding("divergence", found, lang)]
     if len(t) < th.min_epochs:
-        return Diagnosis((_finding("too_short", {"epoch": None, "epochs": len(t), "min_epochs": th.min_epochs},
-                                   lang),), lang)
+        return [_finding("too_short", {"epoch": None, "epochs": len(t), "min_epochs": th.min_epochs}, lang)]
     c = _Curves.of(history)
     findings: list[Finding] = []
     collapse = _held(_collapse, c, th)
@@ -655,14 +778,17 @@ def diagnose(history: History, lang: str | None = "en", *, thresholds: Threshold
     if plateau is not None:
         findings.append(_finding("plateau", plateau, lang))
     if collapse is None and over is None and zig is None and (plateau is None or plateau["kind"] != "stalled"):
-        under = _held(_underfitting, c, th)
+        ref = facts.reference if facts is not None else None
+        if ref is not None and c.has_val:  # what these data allow is known: judge against it, not the baseline
+            under = _held(functools.partial(_underfitting_reach, ref=ref), c, th)
+        else:
+            under = _held(_underfitting, c, th)
         if under is not None:
             findings.append(_finding("underfitting", under, lang))
     if not findings and c.n < 2 * window(c.n):  # "healthy" needs two windows to compare, like every warning
-        return Diagnosis((_finding("too_short", {"epoch": None, "epochs": c.n, "min_epochs": 2 * window(c.n)},
-                                   lang),), lang)
+        return [_finding("too_short", {"epoch": None, "epochs": c.n, "min_epochs": 2 * window(c.n)}, lang)]
     if not findings:
         still = _held(_still_improving, c, th)
         findings.append(_finding("still_improving", still, lang) if still is not None
-                        else _finding("healthy", _healthy(c), lang))
-    return Diagnosis(tuple(findings), lang)
+                        else _finding("healthy", _healthy(c), lang, facts))
+    return findings

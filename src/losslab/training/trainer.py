@@ -32,6 +32,7 @@ from . import metrics as M
 from ._common import TrainingError, jsonable
 from .data import Dataset, load_dataset
 from .diagnosis import diagnose
+from .facts import RunFacts, dead_units, reachable
 from .history import RECORD_KEYS, STOP_REASONS, History
 from .models import Linear, Model, make_model
 from .objective import Objective, make_objective
@@ -209,9 +210,21 @@ class Run:
         return {"slope": slope, "intercept": icpt, "slope_error": abs(slope - float(truth["slope"])),
                 "intercept_error": abs(icpt - float(truth["intercept"]))}
 
+    def facts(self) -> RunFacts:
+        """What the history does not record (see :mod:`losslab.training.facts`): the score a k-nearest-neighbours
+        predictor reaches on this run's validation rows (computed once per run), and the dead ReLU units of the
+        model as it is now."""
+        ref = self.__dict__.get("_reference", False)
+        if ref is False:
+            ref = reachable(self.dataset, seed=self.dataset.seed)
+            self.__dict__["_reference"] = ref
+        return RunFacts(reference=ref, dead=dead_units(self.model, self.dataset.X_train))
+
     def diagnose(self, lang: str | None = "en") -> Any:
-        """The diagnosis of this run's curves, in ``lang`` (see :func:`losslab.training.diagnose`)."""
-        return diagnose(self.history, lang=lang)
+        """The diagnosis of this run's curves and model, in ``lang`` (see :func:`losslab.training.diagnose`):
+        underfitting is judged against what a k-nearest-neighbours predictor reaches on the same data, and dead
+        ReLU units are counted (:meth:`facts`)."""
+        return diagnose(self.history, lang=lang, facts=self.facts())
 
     def to_dict(self, lang: str | None = None) -> dict[str, Any]:
         """The run as plain JSON data: config, data set, model, history, final metrics (and diagnosis if ``lang``).
