@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-pytestmark = pytest.mark.usefixtures("restore_catalog")
+
+@pytest.fixture(autouse=True)
+def _catalog_restored(restore_catalog: None) -> Iterator[None]:  # restore_catalog: tests/conftest.py
+    yield
