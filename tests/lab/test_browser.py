@@ -68,9 +68,12 @@ def epoch(page) -> int:
 def test_training_grows_the_curves_and_pause_step_reset_work(page, live_server):
     open_page(page, live_server, "?panel=classify&c.speed=fast&c.n=120")
     page.wait_for_selector("#panel-classify canvas")
-    page.wait_for_selector("#panel-classify .figure .chart canvas, #panel-classify .figure .chart svg")
     assert epoch(page) == 0
+    # no run before Play (issue 16): the curves say how to start one
+    assert page.evaluate("window.__lab.panels.get('classify').api.run.id") is None
+    page.wait_for_selector("#panel-classify .figure .chart p.help")
     page.click("button[data-key='c.playbtn']")
+    page.wait_for_selector("#panel-classify .figure .chart canvas, #panel-classify .figure .chart svg")
     page.wait_for_function(f"{EPOCH} >= 5")
     rows = "window.__lab.panels.get('classify').api.run.records.length"
     n1 = page.evaluate(rows)
@@ -201,6 +204,8 @@ def test_closing_the_page_cancels_its_run(browser, live_server):
     pg = browser.new_page()
     pg.goto(live_server.url + "?panel=classify")
     pg.wait_for_selector(READY, timeout=20_000)
+    pg.click("button[data-key='c.stepbtn']")  # a run exists once Play or one epoch is pressed
+    pg.wait_for_function("window.__lab.panels.get('classify').api.run.id")
     run_id = pg.evaluate("window.__lab.panels.get('classify').api.run.id")
     url = f"{live_server.url}api/runs/{run_id}"
     assert json.load(urllib.request.urlopen(url))["id"] == run_id

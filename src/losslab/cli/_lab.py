@@ -18,6 +18,12 @@ def register(app: typer.Typer) -> None:
                                           "machine. The lab answers only requests sent to this name or to "
                                           "127.0.0.1, localhost or [::1].")] = "127.0.0.1",
         no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
+        max_runs: Annotated[int | None, typer.Option(
+            "--max-runs", min=1, max=10_000,
+            help="Training runs open at once on the whole server (default 16); a class of 30 needs about 30.")] = None,
+        max_runs_per_client: Annotated[int | None, typer.Option(
+            "--max-runs-per-client", min=1, max=10_000,
+            help="Training runs open at once for one computer (address; default 4).")] = None,
     ) -> None:
         """Open the lab in the browser: losses, darts, regression and classification you can play with."""
         try:
@@ -25,8 +31,12 @@ def register(app: typer.Typer) -> None:
         except ImportError as exc:  # pragma: no cover - depends on the installation
             typer.echo(f"error: the lab needs fastapi and uvicorn ({exc}); pip install 'losslab[lab]'", err=True)
             raise typer.Exit(1) from None
+        from ..lab import Limits
+
+        bounds = {"max_runs_total": max_runs, "max_runs_per_client": max_runs_per_client}
+        limits = Limits(**{k: v for k, v in bounds.items() if v is not None})
         try:
-            serve(host, port, open_browser=not no_browser)
+            serve(host, port, open_browser=not no_browser, limits=limits)
         except OSError as exc:
             typer.echo(f"error: {exc.strerror or exc}", err=True)
             raise typer.Exit(1) from None

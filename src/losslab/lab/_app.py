@@ -143,12 +143,13 @@ def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> Fa
 
     # ------------------------------------------------------------------------------------------------ the page
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def page(lang: str | None = None) -> HTMLResponse:
+    def page(request: Request, lang: str | None = None) -> HTMLResponse:
+        """The page in the language of the address (``?lang=ja``), else in the browser's (``Accept-Language``)."""
         try:
-            chosen = _lang(lang)
+            chosen = _lang(lang) if lang else _texts.preferred_lang(request.headers.get("accept-language"))
         except LossInputError:
             chosen = "en"
-        return HTMLResponse(_index_html(chosen), headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(_index_html(chosen), headers={"Cache-Control": "no-cache", "Vary": "Accept-Language"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -33,9 +33,13 @@ class LabError(Exception):
     """A request the lab refuses, with its HTTP status and the catalog-shaped explanation."""
 
     def __init__(self, status: int, argument: str, expected: str, got: str, hint: str | None = None,
-                 part: str = "lab") -> None:
+                 part: str = "lab", *, words: str | None = None, headers: Mapping[str, str] | None = None) -> None:
         self.status = status
         self.error = LossInputError(part, argument, expected, got, hint)
+        self.words = words
+        """The whole answer in the user's language, for people (the body's ``message``); the other fields stay
+        the catalog's English words, for scripts."""
+        self.headers = dict(headers or {})
         super().__init__(str(self.error))
 
 
@@ -146,7 +150,10 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(LabError)
     async def _lab(request: Request, exc: LabError) -> JSONResponse:
-        return SafeJSONResponse(error_body(exc.error), status_code=exc.status)
+        body = error_body(exc.error)
+        if exc.words:
+            body["error"]["message"] = json_safe(exc.words)
+        return SafeJSONResponse(body, status_code=exc.status, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

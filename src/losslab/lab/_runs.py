@@ -17,12 +17,15 @@ import time
 
 from fastapi import WebSocket
 
+from .._texts import normalize_lang
+from ..errors import LossInputError
 from . import _run_socket
 from ._errors import LabError
 from ._limits import Limits
 from ._models import RunRequest
 from ._run_data import dataset_payload, load_lab_dataset
 from ._run_state import LabRun
+from ._texts import lab_text
 from ._uploads import UploadStore
 
 __all__ = ["LabRun", "RunManager", "dataset_payload", "load_lab_dataset"]
@@ -75,11 +78,15 @@ class RunManager:
                     + sum(1 for c in self._building.values() if c == client))
             if mine >= limits.max_runs_per_client:
                 raise LabError(429, "runs", f"at most {limits.max_runs_per_client} open runs per client",
-                               f"{mine} open", "close another lab tab, or DELETE /api/runs/{id}")
+                               f"{mine} open", "close another lab tab, or DELETE /api/runs/{id}",
+                               words=self._busy("busy.client", req.lang, mine, limits.max_runs_per_client),
+                               headers={"Retry-After": str(round(limits.attach_seconds))})
             total = len(self.runs) + len(self._building)
             if total >= limits.max_runs_total:
                 raise LabError(429, "runs", f"at most {limits.max_runs_total} open runs on this server",
-                               f"{total} open", "try again when another run has ended")
+                               f"{total} open", "try again when another run has ended",
+                               words=self._busy("busy.server", req.lang, total, limits.max_runs_total),
+                               headers={"Retry-After": str(round(limits.attach_seconds))})
             run_id = secrets.token_urlsafe(9)
             self._building[run_id] = client  # reserve the slot while building
         try:
@@ -92,6 +99,15 @@ class RunManager:
             self._building.pop(run_id, None)
             self.runs[run_id] = run
         return run
+
+    def _busy(self, key: str, lang: str, open_runs: int, limit: int) -> str:
+        """Why no run can start now and what to do, in the user's language."""
+        try:
+            lang = normalize_lang(lang)
+        except LossInputError:
+            lang = "en"
+        return lab_text(key, lang, open=open_runs, limit=limit, seconds=round(self.limits.attach_seconds),
+                        minutes=max(1, round(self.limits.max_run_seconds / 60)))
 
     def get(self, run_id: str) -> LabRun:
         run = self.runs.get(run_id) if isinstance(run_id, str) else None

@@ -14,7 +14,7 @@ from .._texts import LANGS, load_toml_texts
 from ..explain import texts as T
 from ..losses import catalog
 
-__all__ = ["LANGS", "bundle", "flat", "lab_text"]
+__all__ = ["LANGS", "bundle", "flat", "lab_text", "preferred_lang"]
 
 
 def _table(lang: str) -> dict[str, Any]:
@@ -59,3 +59,21 @@ def bundle(lang: str) -> dict[str, Any]:
         training = {}
     return {"lang": lang, "lab": flat(lang), "ui": dict(T.bundle(lang)["ui"]), "losses": losses,
             "training": training}
+
+
+def preferred_lang(accept_language: str | None) -> str:
+    """The page's language for a browser that sent ``Accept-Language`` (``"ja-JP,ja;q=0.9,en;q=0.8"``): the first
+    of the browser's languages, in order of preference, that the lab speaks; English if none is."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept_language or "")[:1000].split(",")[:32]):
+        code, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        base = code.strip().lower().split("-")[0]
+        if base in LANGS and q > 0:
+            ranked.append((-q, i, base))
+    return min(ranked)[2] if ranked else "en"

@@ -47,7 +47,7 @@ export function mount(root) {
     text.textContent = d.text.explanation;
     const g = d.groups;
     groups.replaceChildren(el('caption', { class: 'sr-only' }, t('accuracy.groups')),
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, ''), el('th', { scope: 'col' }, t('accuracy.right_examples')),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, t('accuracy.classifier'))), el('th', { scope: 'col' }, t('accuracy.right_examples')),
         el('th', { scope: 'col' }, t('accuracy.wrong_examples')))),
       el('tbody', {}, ...['a', 'b'].map((w) => el('tr', {}, el('th', { scope: 'row' }, t(`accuracy.${w}`)),
         el('td', {}, t('accuracy.group_cell', { p: fmt(g[`${w}_right`].p_true, 3), loss: fmt(g[`${w}_right`].loss, 3), n: g[`${w}_right`].n })),

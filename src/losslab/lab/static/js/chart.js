@@ -1,11 +1,14 @@
 // A figure on the page: a Vega-Lite spec from losslab.figures embedded with the vendored Vega-Embed, plus
 // what every chart must have here: a data-table view (for screen readers and exact numbers), and export as
 // PNG, SVG, CSV and JSON. Live numbers go into the spec's named datasets (setData), so nothing is rebuilt.
+// Every chart fits the width of its container (chart-fit.js), and is fitted again when that width changes.
 
-import { el, download, toCSV, fmt } from './util.js';
+import { el, download, toCSV, fmt, debounce } from './util.js';
 import { t, tr } from './i18n.js';
+import { fitSpec } from './chart-fit.js';
 
 const MAX_ROWS = 400;
+const OVERHEAD = 70; // px beside a plot for its axis labels and titles, at first guess
 
 export class Figure {
   /**
@@ -24,7 +27,15 @@ export class Figure {
     this.chart = el('div', { class: 'chart', role: 'img' });
     this.chart.dataset.tLabel = label;
     this.chart.setAttribute('aria-label', t(label));
-    this.tableBox = el('div', { class: 'data-table', hidden: true });
+    this.tableBox = el('div', { class: 'data-table', hidden: true, tabindex: '0', role: 'region' });
+    this.tableBox.dataset.tLabel = label; // the figure's own name: two figures of a panel have two tables
+    this.tableBox.setAttribute('aria-label', t(label));
+    this.hooks = [];
+    this.fitted = 0; // the width the view was fitted to
+    this.extra = 0; // px a plot's axes took beyond OVERHEAD, learnt from the drawings
+    this.refitSoon = debounce(() => { if (this.spec) this.render(true); }, 150);
+    this.refit = debounce(() => { if (this.spec && Math.abs(this.room() - this.fitted) > 8) this.render(true); }, 150);
+    if (window.ResizeObserver) new ResizeObserver(() => this.refit()).observe(this.chart);
     this.tableButton = el('button', { type: 'button', class: 'btn small', 'aria-pressed': 'false',
       onclick: () => this.toggleTable() }, tr(el('span'), 'common.data_table'));
     const tools = el('div', { class: 'figure-tools', role: 'group' },
@@ -42,9 +53,55 @@ export class Figure {
 
   /** Embed a spec (replacing any previous view). */
   async show(spec) {
+    this.spec = spec;
+    return this.render(false);
+  }
+
+  /** Call fn(view) after every embedding (the first, and each one after a change of width). */
+  onView(fn) { this.hooks.push(fn); if (this.view) fn(this.view); }
+
+  room() { return this.chart.clientWidth; }
+
+  /** Embed the spec fitted to the chart's width; `keep`: carry over the live data of the view drawn before. */
+  async render(keep) {
+    const room = this.room();
+    const kept = {};
+    if (keep && this.view) {
+      for (const name of Object.keys(this.spec.datasets || {})) {
+        try { kept[name] = this.view.data(name).map((row) => ({ ...row })); } catch { /* not a dataset of the view */ }
+      }
+    }
+    await this.embed(this.fit(room, kept));
+    this.fitted = room;
+    // a panel's axes or legend took more room than thought: fit again with what they took
+    if (this.learn()) await this.embed(this.fit(room, keep ? kept : null));
+    return this.view;
+  }
+
+  /** Whether the view is wider than its chart; if so, the room its axes took beyond the guess is learnt. */
+  learn() {
+    const drawn = this.chart.querySelector('svg, canvas');
+    const room = this.room();
+    const width = drawn ? drawn.getBoundingClientRect().width : 0;
+    if (!(room > 0) || width <= room + 1 || this.extra > 240) return false;
+    this.extra += Math.ceil((width - room) / (this.sideBySide || 1)) + 4;
+    return true;
+  }
+
+  /** After new data: axis labels may have widened the view past its chart (then it is fitted again). */
+  afterData() { if (this.learn()) this.refitSoon(); }
+
+  fit(room, kept) {
+    const spec = fitSpec(this.spec, room, OVERHEAD + this.extra);
+    this.sideBySide = spec.hconcat ? spec.hconcat.length : 1;
+    // Vega keeps (and marks) the rows it is given: each embedding gets rows of its own
+    if (kept) for (const [name, rows] of Object.entries(kept)) if (spec.datasets) spec.datasets[name] = rows.map((r) => ({ ...r }));
     // live charts grow: let Vega lay the view out again when the data change (axis labels widen, etc.)
     spec.autosize = { type: 'pad', resize: true };
-    this.spec = spec;
+    return spec;
+  }
+
+  async embed(spec) {
     if (this.view) { this.view.finalize(); this.view = null; }
     const result = await window.vegaEmbed(this.chart, spec, {
       renderer: this.renderer, actions: false, tooltip: { theme: 'light' }, downloadFileName: this.name,
@@ -52,6 +109,7 @@ export class Figure {
     this.view = result.view;
     this.chart.setAttribute('aria-busy', 'false');
     if (!this.tableBox.hidden) this.renderTable();
+    for (const fn of this.hooks) fn(this.view);
     return this.view;
   }
 
@@ -61,6 +119,7 @@ export class Figure {
     const vega = window.vega;
     this.view.change(name, vega.changeset().remove(vega.truthy).insert(rows));
     await this.view.runAsync();
+    this.afterData();
     if (!this.tableBox.hidden) this.renderTable();
   }
 
@@ -69,6 +128,7 @@ export class Figure {
     if (!this.view || !rows.length) return;
     this.view.change(name, window.vega.changeset().insert(rows));
     await this.view.runAsync();
+    this.afterData();
     if (!this.tableBox.hidden) this.renderTable();
   }
 

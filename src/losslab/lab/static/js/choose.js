@@ -8,7 +8,7 @@ import { el, fmt, download, latest, reportError } from './util.js';
 import { t, tr, onLang, lang, lossText } from './i18n.js';
 import * as S from './state.js';
 import { getJSON, postJSON, uploadCSV } from './api.js';
-import { select, checks, button, heading, para } from './controls.js';
+import { select, checks, button, heading, para, scrollBox } from './controls.js';
 import { Figure } from './chart.js';
 
 const EXAMPLES = ['line', 'outliers', 'counts', 'imbalanced', 'iris', 'diabetes'];
@@ -228,11 +228,11 @@ export function mount(root, boot) {
       t('choose.table_size', { rows: table.rows.toLocaleString('en-US'), columns: table.columns.length }));
     preview.hidden = false;
     preview.replaceChildren(el('summary', {}, t('choose.preview', { n: table.head.length })),
-      el('div', { class: 'table-wrap' }, el('table', {},
+      scrollBox(el('table', {},
         el('caption', { class: 'sr-only' }, t('choose.preview', { n: table.head.length })),
         el('thead', {}, el('tr', {}, ...names.map((n) => el('th', { scope: 'col' }, n)))),
         el('tbody', {}, ...table.head.map((row) => el('tr', {}, ...row.map((v) => el('td', { class: typeof v === 'number' ? 'num' : '' },
-          v === null ? '—' : typeof v === 'number' ? fmt(v, 6) : String(v)))))))));
+          v === null ? '—' : typeof v === 'number' ? fmt(v, 6) : String(v))))))), { label: 'choose.preview_region' }));
     drawFeatures();
   }
 
@@ -470,7 +470,7 @@ export function mount(root, boot) {
       if (ev.verdict) parts.push(el('p', { class: `verdict${ev.overturned ? ' overturned' : ''}` }, el('strong', {}, ev.overturned ? '⚠ ' : '✓ '), ev.verdict.text));
       const cols = ev.columns;
       const caption = t('choose.evidence_caption', { metric: metricName(ev, ev.primary), better: t(ev.higher_is_better ? 'choose.higher' : 'choose.lower') });
-      parts.push(el('p', { class: 'caption', 'aria-hidden': 'true' }, caption), el('div', { class: 'table-wrap' }, el('table', { class: 'evidence-table' },
+      parts.push(el('p', { class: 'caption', 'aria-hidden': 'true' }, caption), scrollBox(el('table', { class: 'evidence-table' },
         el('caption', { class: 'sr-only' }, caption),
         el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('choose.candidate')),
           ...cols.map((c) => el('th', { scope: 'col', class: 'num' }, c === ev.primary ? `${metricName(ev, c)} ◆` : metricName(ev, c))))),
@@ -479,17 +479,17 @@ export function mount(root, boot) {
             res.label === ev.recommended ? el('span', { class: 'badge', 'data-kind': 'first' }, `★ ${t('choose.recommended')}`) : null,
             res.label === ev.first && ev.first !== ev.recommended ? el('span', { class: 'badge', 'data-kind': 'alternative' }, t('choose.rules_first')) : null,
             !res.ranked ? el('span', { class: 'badge', 'data-kind': 'avoid' }, t('choose.avoid_badge')) : null),
-          ...cols.map((c) => el('td', { class: 'num' }, cell(res, c)))))))));
+          ...cols.map((c) => el('td', { class: 'num' }, cell(res, c))))))), { label: 'choose.evidence' }));
       parts.push(el('p', { class: 'help' }, t('choose.evidence_legend')));
       const perClass = ev.results.filter((res) => res.per_class && res.per_class.length);
       if (perClass.length) {
         const labels = perClass[0].per_class.map((p) => p.label);
-        parts.push(el('details', { class: 'more' }, el('summary', {}, t('choose.per_class')), el('div', { class: 'table-wrap' }, el('table', {},
+        parts.push(el('details', { class: 'more' }, el('summary', {}, t('choose.per_class')), scrollBox(el('table', {},
           el('caption', { class: 'sr-only' }, t('choose.per_class')),
           el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('choose.candidate')),
             ...labels.flatMap((l) => [el('th', { scope: 'col', class: 'num' }, t('choose.recall_of', { label: l })), el('th', { scope: 'col', class: 'num' }, t('choose.precision_of', { label: l }))]))),
           el('tbody', {}, ...perClass.map((res) => el('tr', {}, el('th', { scope: 'row' }, res.label),
-            ...res.per_class.flatMap((p) => [el('td', { class: 'num' }, fmt(p.recall, 3)), el('td', { class: 'num' }, fmt(p.precision, 3))]))))))));
+            ...res.per_class.flatMap((p) => [el('td', { class: 'num' }, fmt(p.recall, 3)), el('td', { class: 'num' }, fmt(p.precision, 3))]))))), { label: 'choose.per_class' })));
       }
       for (const res of ev.results) if (res.error) parts.push(el('p', { class: 'warning' }, `${res.label}: ${res.error}`));
     }

@@ -8,7 +8,7 @@ import { el, fmt, pct, download, reportError } from './util.js';
 import { t, tr } from './i18n.js';
 import * as S from './state.js';
 import { uploadCSV } from './api.js';
-import { slider, select, radios, toggle, number, button, heading, para } from './controls.js';
+import { slider, select, radios, toggle, number, button, heading, para, scrollBox } from './controls.js';
 import * as C from './catalog.js';
 import { DATASETS, LRS, RATES, BATCHES, SPEEDS, lossOptions, defaultLoss } from './classify-state.js';
 
@@ -113,7 +113,8 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
   canvas.setAttribute('aria-label', t('classify.map_label'));
   const mapLegend = el('p', { class: 'map-legend' });
   const showValCtl = toggle({ key: 'c.showval', label: 'classify.show_val', value: st.showVal, onChange: (v) => { st.showVal = v; page.save(); page.drawMap(); } });
-  const mapTable = el('div', { class: 'data-table', hidden: true });
+  const mapTable = scrollBox(null, { cls: 'data-table', label: 'classify.map_label' });
+  mapTable.hidden = true;
   const mapTableBtn = el('button', { type: 'button', class: 'btn small', 'aria-pressed': 'false', 'data-key': 'c.maptable',
     onclick: () => { const show = mapTable.hidden; mapTable.hidden = !show; mapTableBtn.setAttribute('aria-pressed', String(show)); if (show) page.drawMapTable(); } },
   tr(el('span'), 'common.data_table'));

@@ -61,6 +61,7 @@ export function liveCurves(run, st, schedule) {
       figure.view.change('curves', vega.changeset().remove(vega.truthy).insert(loss));
       figure.view.change('metric', vega.changeset().remove(vega.truthy).insert(metric));
       await figure.view.runAsync();
+      figure.afterData();
       run.pending = [];
       return;
     }
@@ -71,6 +72,7 @@ export function liveCurves(run, st, schedule) {
     figure.view.change('curves', vega.changeset().insert(loss));
     figure.view.change('metric', vega.changeset().insert(metric));
     await figure.view.runAsync();
+    figure.afterData();
   }
   function table() {
     const cols = ['epoch', 'train_loss', 'val_loss', 'penalty', 'objective', 'train_accuracy', 'val_accuracy', 'lr'];

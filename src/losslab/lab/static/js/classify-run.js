@@ -5,7 +5,7 @@
 // Settings that change the problem start a new run (the old one is deleted at once, so that the new one fits the
 // server's bounds); closing the socket cancels the run on the server.
 
-import { metrics, reportError } from './util.js';
+import { metrics, reportError, latest } from './util.js';
 import { postJSON, socketURL } from './api.js';
 
 /**
@@ -14,7 +14,26 @@ import { postJSON, socketURL } from './api.js';
  *   datasetChanged(); settingsChanged(settings); schedule(): draw at the next frame; loadCurves(); curvesSoon()
  */
 export function runClient(run, ui) {
+  // A run exists only once Play or Step has been pressed (a page that only shows the lab holds nothing on the
+  // server): before, the page shows the data set alone.
+  let started = false;
+  const showData = latest((settings) => postJSON('/api/datasets', settings.data));
+  async function preview() {
+    let data;
+    try { data = await showData(ui.settings()); } catch (err) { reportError(err); return; }
+    if (!data || started) return;
+    run.dataset = data;
+    // a neutral map (probability 1/2 everywhere) until a model exists
+    run.map = { n: 1, kind: 'probability', data: btoa(String.fromCharCode(128)), extent: data.extent, classes: 2 };
+    ui.datasetChanged();
+    ui.setState('none');
+    run.mapDirty = true;
+    ui.schedule();
+  }
+
   async function newRun() {
+    if (!started && !run.wantPlay) return preview();
+    started = true;
     const generation = ++run.generation;
     const wasPlaying = run.state === 'playing' || run.wantPlay;
     closeSocket();
@@ -28,7 +47,10 @@ export function runClient(run, ui) {
     try {
       snap = await postJSON('/api/runs', ui.settings());
     } catch (err) {
-      reportError(err);
+      reportError(err); // a busy server says in the page's language what to do (issue 16)
+      started = false;
+      run.wantPlay = false;
+      ui.setState('none');
       return;
     }
     if (generation !== run.generation) { fetch(`/api/runs/${snap.id}`, { method: 'DELETE' }); return; }
@@ -65,7 +87,7 @@ export function runClient(run, ui) {
     if (cmd.action === 'pause') run.wantPlay = false;
     if (run.socket && run.socket.readyState === WebSocket.OPEN) { run.socket.send(JSON.stringify(cmd)); return; }
     if (run.id && run.state !== 'closed') postJSON(`/api/runs/${run.id}/control`, cmd).catch(reportError);
-    else if (cmd.action === 'play' || cmd.action === 'step') newRun().then(() => command(cmd));
+    else if (cmd.action === 'play' || cmd.action === 'step') { started = true; newRun().then(() => command(cmd)); }
   }
   function togglePlay() {
     if (run.state === 'closed' || run.state === 'none') { run.wantPlay = true; newRun(); return; }

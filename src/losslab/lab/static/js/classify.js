@@ -67,6 +67,10 @@ export function mount(root, boot) {
     label.textContent = t(label.dataset.t);
     playBtn.setAttribute('aria-label', t(label.dataset.t));
     stepBtn.disabled = playing || state === 'done' || state === 'diverged';
+    if (state === 'none' && !run.id) { // no run yet: say how to start one where the curves will be
+      curves.figure.chart.replaceChildren(tr(el('p', { class: 'help' }), 'classify.press_play'));
+      curves.figure.chart.setAttribute('aria-busy', 'false');
+    }
     if (!playing && state !== 'none') {
       const last = run.records[run.records.length - 1];
       runLive.textContent = t('classify.status', { state: t(`classify.state_${state}`), epoch: run.epoch,

@@ -166,3 +166,12 @@ export function heading(level, key, attrs = {}) {
 export function para(key, attrs = {}, vars) {
   return tr(el('p', attrs), key, vars);
 }
+
+/** A box that scrolls sideways when its table is wider than the screen: focusable and named, so that keyboard and
+ *  screen-reader users can scroll it too (WCAG 2.1.1). */
+export function scrollBox(child, { cls = 'table-wrap', label = 'common.table_region' } = {}) {
+  const box = el('div', { class: cls, tabindex: '0', role: 'region' }, child);
+  box.dataset.tLabel = label;
+  box.setAttribute('aria-label', t(label));
+  return box;
+}

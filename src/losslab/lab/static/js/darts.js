@@ -6,7 +6,7 @@ import { el, fmt, latest, debounce, snap } from './util.js';
 import { t, tr, onLang, lang, lossText } from './i18n.js';
 import * as S from './state.js';
 import { postJSON } from './api.js';
-import { slider, number, button, heading, para } from './controls.js';
+import { slider, number, button, heading, para, scrollBox } from './controls.js';
 import { Figure } from './chart.js';
 
 const MAX_DARTS = 60;
@@ -53,7 +53,7 @@ export function mount(root, boot) {
         el('div', { class: 'row' }, xCtl.node, yCtl.node, throwBtn, randomBtn)),
       el('div', { class: 'controls' }, deltaCtl.node, el('div', { class: 'row' }, clearBtn, defaultBtn))),
     el('div', { class: 'results' }, para('darts.click_hint', { class: 'board-hint' }), figure.node, verdict,
-      el('div', { class: 'table-wrap' }, table), live));
+      scrollBox(table), live));
   root.append(section);
 
   function save() { S.set({ 'd.darts': st.darts.map(([x, y]) => `${x}:${y}`).join(','), 'd.delta': st.delta }); }
@@ -103,7 +103,6 @@ export function mount(root, boot) {
     for (const row of spec.datasets.darts || []) lossSeries[row.loss] = row.series;
     specInfo = { lossSeries };
     await figure.show(spec);
-    attachClicks();
   }
 
   function dartRows() {
@@ -115,13 +114,12 @@ export function mount(root, boot) {
     return rows;
   }
 
-  function attachClicks() {
-    const view = figure.view;
+  figure.onView((view) => { // after every drawing (a new spec, or the same fitted to a new width)
     view.addEventListener('click', (event) => {
       const point = toData(view, event);
       if (point) add(point[0], point[1]);
     });
-  }
+  });
 
   function drawTable() {
     const head = el('tr', {}, el('th', { scope: 'col' }, '#'), el('th', { scope: 'col' }, 'x'), el('th', { scope: 'col' }, 'y'),

@@ -5,7 +5,7 @@
 import { el, fmt, latest, debounce, newId } from './util.js';
 import { t, tr, lang } from './i18n.js';
 import { postJSON } from './api.js';
-import { slider, number, button } from './controls.js';
+import { slider, number, button, scrollBox } from './controls.js';
 
 /** How a token reads on the page: a line break and a space made visible. */
 export function shown(token) { return token.replace(/\n/g, '↵').replace(/ /g, '␣'); }
@@ -26,7 +26,7 @@ export function sampleBox({ request }) {
   generate.classList.add('lm-generate');
   const output = el('pre', { class: 'lm-output', 'aria-live': 'polite' });
   const lossLine = el('p', { class: 'lm-training-loss', 'aria-live': 'polite' });
-  const table = el('div', { class: 'table-wrap' });
+  const table = scrollBox(null);
   const node = el('div', { class: 'lm-sample', 'data-ready': 'false' },
     el('div', { class: 'control' }, tr(el('label', { for: promptId }), 'lm.prompt'), prompt),
     el('div', { class: 'lm-sample-controls' }, temperature.node, topK.node, topP.node, length.node), generate,

@@ -64,9 +64,9 @@ export function mount(root) {
   const lossHere = el('dd', { class: 'big', 'data-lm': 'loss' }, '—');
   const bestHere = el('dd', { class: 'big', 'data-lm': 'best' }, '—');
   const headline = el('dl', { class: 'lm-headline', 'aria-live': 'polite' },
-    el('div', {}, tr(el('dt'), 'lm.loss_here'), lossHere, el('span', { class: 'unit' }, tr(el('span'), 'lm.nats'))),
-    el('div', {}, tr(el('dt'), 'lm.best_here'), bestHere, el('span', { class: 'unit' }, tr(el('span'), 'lm.nats')),
-      tr(el('p', { class: 'help' }), 'lm.best_help')));
+    el('div', {}, tr(el('dt'), 'lm.loss_here'), lossHere, tr(el('dd', { class: 'unit' }), 'lm.nats')),
+    el('div', {}, tr(el('dt'), 'lm.best_here'), bestHere, tr(el('dd', { class: 'unit' }), 'lm.nats'),
+      tr(el('dd', { class: 'help' }), 'lm.best_help')));
   const strip = el('div', { class: 'lm-strip', role: 'group', 'data-t-label': 'lm.strip' });
   strip.setAttribute('aria-label', t('lm.strip'));
   const detail = el('div', { class: 'lm-detail', 'aria-live': 'polite' });
@@ -91,11 +91,19 @@ export function mount(root) {
   root.append(section);
 
   // --- drawing ----------------------------------------------------------------------------------------------
+  /** Whether white text reads better than black on the cell's colour (lm.css: yellow #fde725 to purple #440154,
+   *  mixed in sRGB): the better of the two always has a contrast of at least 4.5 : 1. */
+  function whiteReads(heat) {
+    const lin = (c) => { const v = c / 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    const mix = (a, b) => heat * a + (1 - heat) * b;
+    const lum = 0.2126 * lin(mix(0x44, 0xfd)) + 0.7152 * lin(mix(0x01, 0xe7)) + 0.0722 * lin(mix(0x54, 0x25));
+    return 1.05 / (lum + 0.05) > (lum + 0.05) / 0.05;
+  }
   function cell(row) {
     const worst = Math.max(1, ...st.data.tokens.map((r) => (Number.isFinite(r.loss) ? r.loss : 0)));
     const heat = Math.min(1, (row.loss ?? worst) / worst); // the colour only: the number is the server's
     const b = el('button', { type: 'button', class: 'lm-tok', 'data-index': row.index, 'aria-pressed': 'false',
-      'data-dark': heat > 0.55 ? '1' : '0',
+      'data-dark': whiteReads(heat) ? '1' : '0',
       'aria-label': `${shown(row.token)}: ${fmt(row.loss, 3)} ${t('lm.nats')}` }, shown(row.token));
     b.style.setProperty('--heat', heat.toFixed(3)); // a custom property: not settable by assignment
     b.addEventListener('click', () => choose(row.index, true));

@@ -7,6 +7,16 @@ import { getJSON } from './api.js';
 import { setCatalog } from './catalog.js';
 
 const boot = JSON.parse(document.getElementById('boot').textContent);
+// The first language: the address's (lang=), else the browser's first one the lab speaks (the server read it from
+// Accept-Language; should navigator.languages say otherwise, the page asks again with it).
+const BROWSER_LANG = (navigator.languages || [navigator.language || 'en'])
+  .map((code) => String(code).toLowerCase().split('-')[0]).find((code) => code === 'en' || code === 'ja') || 'en';
+const asked = new URLSearchParams(location.search).get('lang');
+if (!asked && boot.texts.lang !== BROWSER_LANG) {
+  const url = new URL(location.href);
+  url.searchParams.set('lang', BROWSER_LANG);
+  location.replace(url.href);
+}
 setPalette(boot.palette); // the figures' colours, for every panel and for lab.css (--palette-k)
 setBundle(boot.texts);
 setCatalog(boot);
@@ -81,7 +91,7 @@ async function switchLang(code) {
   if (code === lang()) return;
   const bundle = await getJSON(`/api/texts?lang=${code}`);
   setBundle(bundle);
-  S.set({ lang: code === 'en' ? null : code });
+  S.set({ lang: code === BROWSER_LANG ? null : code }); // a link keeps a choice that differs from the browser's
   for (const b of langBox.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.lang === code));
   document.title = t('page.title');
   apply(document);

@@ -8,7 +8,7 @@ import { el, svg, fmt, pct, latest, debounce, snap, clamp, download, toCSV, colo
 import { t, tr, onLang, lang, lossText } from './i18n.js';
 import * as S from './state.js';
 import { postJSON } from './api.js';
-import { slider, checks, select, button, heading, para, toggle } from './controls.js';
+import { slider, checks, select, button, heading, para, toggle, scrollBox } from './controls.js';
 import { Figure } from './chart.js';
 import * as C from './catalog.js';
 
@@ -95,8 +95,8 @@ export function mount(root, boot) {
       el('div', { class: 'controls' }, lossCtl.node, focusCtl.node, ...paramCtls.map((c) => c.ctl.node), sharesCtl.node,
         el('div', { class: 'row' }, addBtn, outlierBtn), el('div', { class: 'row' }, resetBtn, clearBtn, csvBtn)),
       el('div', { class: 'results' }, plotLabel, plot, live,
-        tr(el('h3'), 'regression.lines'), el('div', { class: 'table-wrap' }, linesTable),
-        tr(el('h3'), 'regression.points'), el('div', { class: 'table-wrap data-table' }, pointsTable),
+        tr(el('h3'), 'regression.lines'), scrollBox(linesTable, { label: 'regression.lines' }),
+        tr(el('h3'), 'regression.points'), scrollBox(pointsTable, { cls: 'table-wrap data-table', label: 'regression.points' }),
         shareFigure.node)));
   root.append(section);
 
