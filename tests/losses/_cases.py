@@ -297,6 +297,88 @@ def rows_same(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
     return t.copy(), t
 
 
+# ------------------------------------------------------------------------------------------ recipes of issue 17
+def prob_perfect(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    t = rng.integers(0, 2, _shape(n, k)).astype(float)
+    return t.copy(), t
+
+
+def distances(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    """Distances >= 0 clear of the margin 1 (the hinge embedding's corner), labels in {-1, +1}."""
+    s = _shape(n, k)
+    d = rng.uniform(0.0, 3.0, s)
+    return np.where(np.abs(d - 1.0) < 1e-3, d + 0.01, d), rng.choice([-1.0, 1.0], s)
+
+
+def distances_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    return rng.integers(0, 4, s), rng.choice([-1, 1], s)
+
+
+def distances_perfect(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    s = _shape(n, k)
+    t = rng.choice([-1.0, 1.0], s)
+    return np.where(t > 0, 0.0, 1.0 + rng.uniform(0.01, 2.0, s)), t
+
+
+def rows_real(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return 2.0 * rng.standard_normal((n, c)), rng.choice([-1.0, 1.0], (n, c)) * rng.uniform(0.5, 3.0, (n, c))
+
+
+def rows_real_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return rng.integers(-5, 6, (n, c)), rng.choice([-3, -2, -1, 1, 2, 3], (n, c))
+
+
+def rows_real_perfect(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    _, t = rows_real(rng, n, k)
+    return t.copy(), t
+
+
+def rows_logprob_labels(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return np.log(softmax(rng.standard_normal((n, c)))), _labels(rng, n, c)
+
+
+def rows_logprob_ints_labels(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return -rng.integers(0, 5, (n, c)), _labels(rng, n, c)
+
+
+def rows_mask(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return rng.uniform(0.02, 0.98, (n, c)), rng.integers(0, 2, (n, c)).astype(float)
+
+
+def rows_mask_logits(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return 3.0 * rng.standard_normal((n, c)), rng.integers(0, 2, (n, c)).astype(float)
+
+
+def rows_mask_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return rng.integers(0, 2, (n, c)), rng.integers(0, 2, (n, c))
+
+
+def rows_mask_perfect(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    t = rng.integers(0, 2, (n, c)).astype(float)
+    return t.copy(), t
+
+
+def rows_vectors(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    """Embeddings and noisy copies (cosines away from 0, where float32's dot products cancel)."""
+    c = _classes(k)
+    t = rng.standard_normal((n, c))
+    return t + 0.5 * rng.standard_normal((n, c)), t
+
+
+def rows_vectors_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return rng.integers(1, 4, (n, c)), rng.integers(1, 4, (n, c))
+
+
 # ------------------------------------------------------------------------------------------------------------ cases
 @dataclass(frozen=True)
 class Case:
@@ -384,6 +466,32 @@ CASES: list[Case] = [
     # distributions
     Case("kl_divergence", "kl_divergence", rows_prob_soft, rows_prob_ints, perfect=rows_same),
     Case("js_divergence", "js_divergence", rows_prob_soft, rows_prob_ints, perfect=rows_same),
+    # issue 17
+    Case("rmsle", "rmsle", nonneg, nonneg_ints, perfect=nonneg_perfect),
+    Case("wmape", "wmape", rows_real, rows_real_ints, perfect=rows_real_perfect),
+    Case("brier", "brier", prob_hard, prob_ints, perfect=prob_perfect),
+    Case("brier-logits", "brier", logits_hard, logits_ints, {"from_logits": True}),
+    Case("soft_margin", "soft_margin", signed, signed_ints),
+    Case("soft_margin-01", "soft_margin", zero_one, logits_ints),
+    Case("perceptron", "perceptron", signed, signed_ints, perfect=signed_perfect),
+    Case("multilabel_soft_margin", "multilabel_soft_margin", logits_hard, logits_ints),
+    Case("multilabel_soft_margin-w", "multilabel_soft_margin", logits_hard, logits_ints, {"label_weight": 2.5}),
+    Case("hinge_embedding", "hinge_embedding", distances, distances_ints),
+    Case("nll", "nll", rows_logprob_labels, rows_logprob_ints_labels),
+    Case("nll-cw", "nll", rows_logprob_labels, rows_logprob_ints_labels, {"class_weight": {0: 2.0, 1: 0.5}}),
+    Case("poly1", "poly1", rows_prob_onehot, rows_prob_ints),
+    Case("poly1-logits", "poly1", rows_logits_onehot, rows_logits_ints, {"from_logits": True, "epsilon": 2.0}),
+    Case("poly1-labels", "poly1", rows_logits_labels, rows_logit_ints_labels, {"from_logits": True, "epsilon": -1.0}),
+    Case("gce", "generalized_cross_entropy", rows_prob_onehot, rows_prob_ints),
+    Case("gce-logits", "generalized_cross_entropy", rows_logits_labels, rows_logit_ints_labels,
+         {"from_logits": True, "q": 0.3}),
+    Case("soft_dice", "soft_dice", rows_mask, rows_mask_ints),
+    Case("soft_dice-logits", "soft_dice", rows_mask_logits, rows_mask_ints, {"from_logits": True, "smooth": 0.0}),
+    Case("tversky", "tversky", rows_mask, rows_mask_ints),
+    Case("tversky-logits", "tversky", rows_mask_logits, rows_mask_ints,
+         {"from_logits": True, "alpha": 0.8, "beta": 0.2, "smooth": 0.5}),
+    Case("soft_jaccard", "soft_jaccard", rows_mask, rows_mask_ints),
+    Case("cosine_similarity", "cosine_similarity", rows_vectors, rows_vectors_ints, nonnegative=False),
 ]
 
 # A built-in loss with no hand-written case above gets cases from its metadata (kind and domains), one more per

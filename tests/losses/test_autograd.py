@@ -74,6 +74,16 @@ PATHS: dict[str, list[Params]] = {
     "multi_margin": [{"margin": m, "p": p} for m, p in itertools.product((1.0, 0.5), (1, 2))],
     "kl_divergence": [{}, {"eps": 1e-3}],
     "js_divergence": [{}],
+    "wmape": [{}, {"eps": 10.0}],
+    "nll": [{}, {"class_weight": {0: 2.0}}, {"ignore_index": 1}],
+    "poly1": [{"from_logits": fl, "epsilon": e} for fl, e in itertools.product((False, True), (1.0, -1.0, 3.0))],
+    "generalized_cross_entropy": [{"from_logits": fl, "q": q} for fl, q in itertools.product((False, True),
+                                                                                             (0.7, 0.05, 1.0))],
+    "soft_dice": [{"from_logits": fl, "smooth": s} for fl, s in itertools.product((False, True), (1.0, 0.0))],
+    "tversky": [{"from_logits": fl, "alpha": a, "beta": b, "smooth": s}
+                for fl, (a, b, s) in itertools.product((False, True), ((0.3, 0.7, 1.0), (1.0, 0.0, 0.0)))],
+    "soft_jaccard": [{"from_logits": fl, "smooth": s} for fl, s in itertools.product((False, True), (1.0, 0.0))],
+    "cosine_similarity": [{}, {"eps": 1.0}],
 }
 
 
@@ -109,8 +119,28 @@ def _errors(kinks: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
     return t + e, t
 
 
+VECTOR_ROWS = [
+    [0.0, 0.0, 0.0],  # a zero vector: Keras's normalization gives cos = 0
+    [1e-8, 0.0, -1e-8],  # below the squared-length floor
+    [1.0, 2.0, -2.0],
+    [-1.0, -2.0, 2.0],
+    [2.0, 4.0, -4.0],
+    [0.0, 0.0, 5.0],
+    [1e6, -1e6, 3.0],
+    [1e-3, 1.0, 0.0],
+]
+
+
 def regression_inputs(name: str, params: Params) -> Iterator[Inputs]:
-    if name == "msle":  # pred, target > -1
+    if name == "cosine_similarity":  # rows of vectors: zero, tiny, parallel, opposite, orthogonal, huge
+        pairs = list(itertools.product(VECTOR_ROWS, VECTOR_ROWS))
+        yield "vectors", np.array([p for p, _ in pairs]), np.array([t for _, t in pairs])
+        return
+    if name == "wmape":  # rows of series: zero error, ties, all-zero targets (the floor), huge values
+        t = np.array([[1.0, -2.0, 0.0], [0.0, 0.0, 0.0], [1e-9, 0.0, -1e-9], [500.0, 3.0, -1.0], [1.0, 1.0, 1.0]])
+        yield "series", np.concatenate([t, t + 1.0, t - 0.5, np.zeros_like(t)]), np.concatenate([t, t, t, t])
+        return
+    if name in ("msle", "rmsle"):  # pred, target > -1
         values = [0.0, 1e-9, 0.5, 3.0, 50.0, 500.0, -0.5, -0.999]
         yield "zero_error", np.array(values), np.array(values)
         yield "pairs", *_pairs(values, values)
@@ -144,7 +174,43 @@ LOGITS = [0.0, 1e-3, -1e-3, 2.0, -2.0, 50.0, -50.0, 500.0, -500.0, 800.0, -800.0
 PROBABILITIES = [0.0, 1.0, EPS, 1.0 - EPS, EPS / 2, 1.0 - EPS / 2, 1e-3, 1.0 - 1e-3, 0.5, 0.3, 1e-300]
 
 
+MASK_ROWS = [
+    ([0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]),  # an empty mask predicted empty
+    ([1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]),  # a full mask, perfect
+    ([1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0]),  # perfect, hard
+    ([0.5, 0.5, 0.5, 0.5], [0.0, 0.0, 0.0, 0.0]),  # predicted where the mask is empty
+    ([0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 1.0, 1.0]),  # nothing predicted
+    ([1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]),  # no overlap at all
+    ([0.9, 0.2, 1e-300, 0.6], [1.0, 0.0, 1.0, 0.3]),
+    ([1.0 - EPS, EPS, 0.5, 1.0], [1.0, 0.0, 1.0, 1.0]),
+]
+MASK_LOGITS = [
+    ([-800.0, -800.0, -800.0, -800.0], [0.0, 0.0, 0.0, 0.0]),
+    ([800.0, 800.0, 800.0, 800.0], [1.0, 1.0, 1.0, 1.0]),
+    ([50.0, -50.0, 500.0, -500.0], [1.0, 0.0, 1.0, 0.0]),
+    ([0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0]),
+    ([2.0, -2.0, 1e-3, -800.0], [1.0, 0.0, 0.3, 1.0]),
+]
+
+
 def binary_inputs(name: str, params: Params) -> Iterator[Inputs]:
+    loss = losslab.get(name, **params)
+    d, params = loss.definition, dict(loss.params)
+    if d.kind == "rows":  # masks, one per row (soft_dice, tversky, soft_jaccard)
+        rows = MASK_LOGITS if params.get("from_logits") else MASK_ROWS
+        yield "masks", np.array([p for p, _ in rows]), np.array([t for _, t in rows])
+        return
+    if d.target_domain(params) == "signed_or_binary" and d.pred_domain(params) == "nonnegative":  # distances
+        m = params.get("margin", 1.0)
+        distances = [0.0, m, m + 1e-9, m - 1e-9, 0.5, 2.0, 50.0, 500.0]  # m: exactly on the corner
+        yield "signed", *_pairs(distances, [-1.0, 1.0])
+        yield "zero_one", *_pairs(distances, [0.0, 1.0])
+        return
+    if d.target_domain(params) == "signed_or_binary" and name not in ("hinge", "squared_hinge"):
+        scores = [0.0, 1e-300, -1e-300, 1.0, -1.0, 0.5, -2.0, 50.0, -50.0, 500.0, -500.0, 800.0, -800.0]  # 0: z = 0
+        yield "signed", *_pairs(scores, [-1.0, 1.0])
+        yield "zero_one", *_pairs(scores, [0.0, 1.0])
+        return
     if name in ("hinge", "squared_hinge"):
         scores = [1.0, -1.0, 0.0, 0.5, -0.5, 2.0, -2.0, 50.0, -50.0, 500.0, -500.0]  # +-1: exactly on the margin
         yield "signed", *_pairs(scores, [-1.0, 1.0])
@@ -207,6 +273,13 @@ def _rows_by_label(rows: list[list[float]]) -> tuple[np.ndarray, np.ndarray]:
 def rows_inputs(name: str, params: Params) -> Iterator[Inputs]:
     sparse = name == "sparse_categorical_cross_entropy"
     margin = name in ("categorical_hinge", "multi_margin")
+    loss = losslab.get(name, **params)
+    if loss.definition.pred_domain(loss.params) == "nonpositive":  # log-probabilities (nll)
+        z = np.array(LOGIT_ROWS) - np.max(LOGIT_ROWS, axis=1, keepdims=True)
+        logs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # log_softmax, every entry <= 0
+        yield "labels", *_rows_by_label([list(r) for r in logs] + [[0.0, -800.0, -1600.0], [0.0, 0.0, 0.0]])
+        yield "one_class", np.array([[0.0], [0.0]]), np.array([0, 0])
+        return
     if name in ("kl_divergence", "js_divergence"):
         pairs = list(itertools.product(PROBABILITY_ROWS, PROBABILITY_ROWS))
         yield "zeros", np.array([p for p, _ in pairs]), np.array([t for _, t in pairs])

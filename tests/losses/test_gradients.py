@@ -167,6 +167,52 @@ def distributions(n: int, c: int, target_zeros: bool = False, floor: float = 0.0
     return make
 
 
+def signed_scores(shape: tuple[int, ...], kink: float, signed: bool = True) -> Callable[..., Data]:
+    """Scores whose margin t z stays clear of ``kink`` (the perceptron's 0), labels +-1 or 0/1."""
+    def make(rng: np.random.Generator) -> Data:
+        t01 = rng.integers(0, 2, size=shape).astype(np.float64)
+        s = 2 * t01 - 1
+        margin = away(rng, shape, (kink,), lo=-3.0, hi=3.0)
+        return margin * s, s if signed else t01
+    return make
+
+
+def distance_pairs(shape: tuple[int, ...], margin: float) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        return away(rng, shape, (margin,), lo=0.05, hi=3.0), rng.choice([-1.0, 1.0], size=shape)
+    return make
+
+
+def away_from_zero(shape: tuple[int, ...]) -> Callable[..., Data]:
+    """pred and target clear of 0 and of each other (smape's kinks: p = 0, p = t)."""
+    def make(rng: np.random.Generator) -> Data:
+        t = away(rng, shape, (), lo=0.2, hi=3.0) * rng.choice([-1.0, 1.0], size=shape)
+        p = away(rng, shape, (), lo=0.2, hi=3.0) * rng.choice([-1.0, 1.0], size=shape)
+        return np.where(np.abs(p - t) < 0.1, p + 0.3, p), t
+    return make
+
+
+def log_rows(n: int, c: int, ignore: bool = False) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        x, y = class_rows(n, c, False, "labels", ignore)(rng)
+        return np.log(x), y
+    return make
+
+
+def masks(n: int, k: int, logits: bool, soft: bool = False) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        x = rng.normal(0.0, 2.0, size=(n, k)) if logits else rng.uniform(0.03, 0.97, size=(n, k))
+        t = rng.uniform(0.0, 1.0, size=(n, k)) if soft else rng.integers(0, 2, size=(n, k)).astype(np.float64)
+        return x, t
+    return make
+
+
+def vectors(n: int, d: int) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        return rng.normal(0.0, 2.0, size=(n, d)), rng.normal(0.0, 1.0, size=(n, d))
+    return make
+
+
 # ------------------------------------------------------------------------------------------- configurations
 CONFIGS: list[Config] = [
     # regression
@@ -288,6 +334,48 @@ CONFIGS: list[Config] = [
            clipped(binary((6, 3), False), 1e-7)),
     Config("js_divergence/dense", "js_divergence", {}, distributions(6, 4)),
     Config("js_divergence/target-zeros", "js_divergence", {}, distributions(6, 4, target_zeros=True)),
+    # issue 17
+    Config("rmsle/2d", "rmsle", {}, positive((6, 3))),
+    Config("rmsle/1d/unweighted", "rmsle", {}, positive((8,)), weighted=False),
+    Config("smape/2d", "smape", {}, away_from_zero((6, 3))),
+    Config("wmape/2d", "wmape", {}, mape_data((6, 3))),
+    Config("wmape/one-series", "wmape", {}, mape_data((9,)), weighted=False),
+    Config("wmape/eps5-floored", "wmape", {"eps": 5.0}, mape_data((6, 3), small_targets=True)),
+    Config("brier/probs/2d", "brier", {}, binary((6, 3), False)),
+    Config("brier/logits/soft", "brier", {"from_logits": True}, binary((10,), True, soft=True)),
+    Config("soft_margin/pm1", "soft_margin", {}, signed_scores((6, 3), 0.0)),
+    Config("soft_margin/01", "soft_margin", {}, signed_scores((10,), 0.0, signed=False)),
+    Config("perceptron/pm1", "perceptron", {}, signed_scores((6, 3), 0.0)),
+    Config("perceptron/01", "perceptron", {}, signed_scores((10,), 0.0, signed=False)),
+    Config("multilabel_soft_margin/soft", "multilabel_soft_margin", {}, binary((6, 3), True, soft=True)),
+    Config("multilabel_soft_margin/label_weight", "multilabel_soft_margin", {"label_weight": [0.5, 2.0, 1.0]},
+           binary((6, 3), True)),
+    Config("hinge_embedding/margin1", "hinge_embedding", {}, distance_pairs((6, 3), 1.0)),
+    Config("hinge_embedding/margin2", "hinge_embedding", {"margin": 2.0}, distance_pairs((10,), 2.0)),
+    Config("nll/labels", "nll", {}, log_rows(7, 4)),
+    Config("nll/class_weight+ignore_index", "nll", {"ignore_index": -100, "class_weight": [2.0, 1.0, 0.5, 1.5]},
+           log_rows(7, 4, ignore=True)),
+    Config("poly1/logits/onehot", "poly1", {"from_logits": True}, class_rows(6, 4, True, "onehot")),
+    Config("poly1/logits/soft-eps-1", "poly1", {"from_logits": True, "epsilon": -1.0}, class_rows(6, 4, True, "soft")),
+    Config("poly1/probs/labels-eps3", "poly1", {"epsilon": 3.0}, class_rows(7, 4, False, "labels")),
+    Config("poly1/probs/eps0.05-clipped", "poly1", {"eps": 0.05},
+           clipped(class_rows(6, 4, False, "onehot"), 0.05, rows=True)),
+    Config("gce/logits/labels", "generalized_cross_entropy", {"from_logits": True}, class_rows(7, 4, True, "labels")),
+    Config("gce/logits/soft-q0.2", "generalized_cross_entropy", {"from_logits": True, "q": 0.2},
+           class_rows(6, 4, True, "soft")),
+    Config("gce/probs/onehot-q1", "generalized_cross_entropy", {"q": 1.0}, class_rows(6, 4, False, "onehot")),
+    Config("gce/probs/eps0.05-clipped", "generalized_cross_entropy", {"eps": 0.05},
+           clipped(class_rows(6, 4, False, "onehot"), 0.05, rows=True)),
+    Config("soft_dice/probs", "soft_dice", {}, masks(5, 6, False)),
+    Config("soft_dice/logits/soft-smooth0", "soft_dice", {"from_logits": True, "smooth": 0.0}, masks(5, 6, True, True)),
+    Config("soft_dice/one-mask", "soft_dice", {"smooth": 0.1}, masks(1, 9, False), weighted=False),
+    Config("tversky/probs", "tversky", {}, masks(5, 6, False)),
+    Config("tversky/logits/a0.9-b0.1", "tversky", {"from_logits": True, "alpha": 0.9, "beta": 0.1, "smooth": 0.0},
+           masks(5, 6, True)),
+    Config("soft_jaccard/probs/soft", "soft_jaccard", {"smooth": 0.5}, masks(5, 6, False, True)),
+    Config("soft_jaccard/logits", "soft_jaccard", {"from_logits": True}, masks(5, 6, True)),
+    Config("cosine_similarity/rows", "cosine_similarity", {}, vectors(6, 4)),
+    Config("cosine_similarity/eps-floored", "cosine_similarity", {"eps": 1e6}, vectors(6, 4)),
 ]
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import losslab
+from losslab.losses import definition
 
 from ._cases import CASE_IDS, CASES, ELEMENTWISE, PERFECT, Case
 
@@ -39,10 +40,18 @@ def _take(x: np.ndarray, index: np.ndarray) -> np.ndarray:
     return x[index]
 
 
+def _rooted(case: Case) -> bool:
+    """rmse, rmsle: a root taken over the whole set (``finalize``), with no per-example form."""
+    return definition(case.name).finalize == "sqrt"
+
+
 def _per_example(case: Case, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """One loss per example; for rmse (which has no per-example form) the per-example mse it is the root of."""
-    if case.name == "rmse":
-        return np.asarray(losslab.get("mse")(pred, target, reduction="none"))
+    """One loss per example; for a rooted loss (rmse, rmsle) the per-example loss it is the root of (the mean of
+    its element losses: mse, msle)."""
+    if _rooted(case):
+        batch = case.loss.prepare(pred, target)
+        raw = definition(case.name).value(np, batch.pred, batch.target, **case.loss.params)
+        return np.asarray(raw).mean(axis=1)
     return np.asarray(case.loss(pred, target, reduction="none"))
 
 
@@ -190,7 +199,7 @@ def test_unit_weights_equal_no_weights(case: Case, seed: int, n: int, k: int | N
 
 def _summation_atol(case: Case, pred: np.ndarray, target: np.ndarray, reduction: str) -> float:
     """4 ulps of sum_i |l_i| (of the mean of |l_i| for the mean): the rounding any order of summation may leave."""
-    if reduction == "none" or case.name == "rmse":
+    if reduction == "none" or _rooted(case):
         return 0.0
     magnitude = float(np.sum(np.abs(np.asarray(case.loss(pred, target, reduction="none")))))
     if reduction == "mean":
@@ -204,9 +213,8 @@ def _summation_atol(case: Case, pred: np.ndarray, target: np.ndarray, reduction:
 def test_mean_sum_and_none_agree(case: Case, seed: int, n: int, k: int | None) -> None:
     pred, target = _draw(case, seed, n, k)
     loss = case.loss
-    if case.name == "rmse":
-        mse = losslab.get("mse")
-        np.testing.assert_allclose(loss(pred, target), np.sqrt(mse(pred, target)), rtol=1e-14)
+    if _rooted(case):
+        np.testing.assert_allclose(loss(pred, target), np.sqrt(np.mean(_per_example(case, pred, target))), rtol=1e-14)
         return
     per = np.asarray(loss(pred, target, reduction="none"))
     total = float(loss(pred, target, reduction="sum"))
@@ -246,7 +254,7 @@ def test_weighted_mean_is_np_average(case: Case, seed: int, n: int, k: int | Non
         w_all = w
     expected = np.average(per, weights=w_all)
     got = float(loss(pred, target, reduction="mean", sample_weight=w))
-    if case.name == "rmse":
+    if _rooted(case):
         expected = np.sqrt(expected)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
     if "none" in case.reductions:

@@ -211,3 +211,12 @@ def test_history_columns_and_defaults():
     assert h.epochs == 0 and h.metric == "accuracy" and not h.has_validation
     with pytest.raises(KeyError, match="columns are"):
         h["nope"]
+
+
+def test_nll_trains_through_a_log_softmax_head_like_cross_entropy_on_logits():
+    """NLL on log-probabilities after a log-softmax output layer is cross-entropy on the logits (as PyTorch pairs
+    LogSoftmax with NLLLoss): the same curve to rounding."""
+    a = fit("wine", model="linear", loss="nll", epochs=15, seed=0)
+    b = fit("wine", model="linear", loss="sparse_categorical_cross_entropy", epochs=15, seed=0)
+    assert a.objective.head == "log_softmax" and a.objective.probabilistic
+    np.testing.assert_allclose(a.history["train_loss"], b.history["train_loss"], rtol=1e-9)

@@ -264,15 +264,22 @@ def explain(
 
     # The numbers the user is told are the catalog's own: value, per-example losses and weights.
     value = loss(pred, target, reduction=reduction, sample_weight=sample_weight, nan_policy=nan_policy)
-    # l_i before any weighting (class weights are a parameter, so "none" would already include them)
-    per_loss = get("mse") if d.finalize == "sqrt" else loss
-    per_loss = per_loss.without_example_weights()
-    per = np.asarray(per_loss(pred, target, reduction="none", nan_policy=nan_policy), dtype=float)
-    w = np.asarray(loss.example_weights(pred, target, sample_weight, nan_policy), dtype=float)
-    weighted = np.where(w > 0, w * np.nan_to_num(per), 0.0)
     batch = loss.prepare(pred, target, nan_policy)
     p2 = np.asarray(batch.pred, dtype=float)
     t2 = np.asarray(batch.target, dtype=float)
+    # l_i before any weighting (class weights are a parameter, so "none" would already include them); a loss with a
+    # root over the whole set (rmse, rmsle) has no "none": its l_i are the element losses under the root, reduced
+    if d.finalize:
+        with np.errstate(all="ignore"):
+            raw = np.asarray(d.value(np, p2, t2, **loss.params), dtype=float)
+        per = raw.mean(axis=1) if d.element_reduce == "mean" else raw.sum(axis=1)
+        if batch.keep is not None:
+            per = np.where(np.asarray(batch.keep), per, 0.0)
+    else:
+        per_loss = loss.without_example_weights()
+        per = np.asarray(per_loss(pred, target, reduction="none", nan_policy=nan_policy), dtype=float)
+    w = np.asarray(loss.example_weights(pred, target, sample_weight, nan_policy), dtype=float)
+    weighted = np.where(w > 0, w * np.nan_to_num(per), 0.0)
     n = batch.n
     step_fn = d.steps or fallback
     with np.errstate(all="ignore"):

@@ -58,6 +58,7 @@ UI_KEYS: tuple[str, ...] = (
     "reduction", "formula", "idea", "how", "when_to_use", "avoid_when", "outliers", "gradient", "pitfall", "related",
     "params", "equivalents", "final_value", "shown_rows", "largest_rows", "task", "regression", "binary",
     "multiclass", "distribution", "name", "aliases", "default", "description", "warning", "error_message", "hint",
+    "true_positive", "false_positive", "false_negative", "pred_norm", "target_norm", "cosine",
 )
 """The labels of the ``[ui]`` table: column headers, section headings and words shown around the numbers.
 

@@ -1,15 +1,31 @@
 """The loss catalog: every loss defined once — value, analytic gradient, parameters, formula — by family.
 
-- :mod:`~losslab.losses.regression`: mse, sse, rmse, mae, huber, smooth_l1, log_cosh, quantile, msle, mape, poisson
+- :mod:`~losslab.losses.regression`: mse, sse, rmse, mae, huber, smooth_l1, pseudo_huber, log_cosh, quantile, msle,
+  mape, poisson, half_squared_error, poisson / gamma / tweedie deviances
+- :mod:`~losslab.losses.regression_extra`: rmsle, smape, wmape, minkowski
 - :mod:`~losslab.losses.binary`: binary_cross_entropy, binary_focal, hinge, squared_hinge
+- :mod:`~losslab.losses.binary_extra`: brier, soft_margin, perceptron, multilabel_soft_margin, hinge_embedding
 - :mod:`~losslab.losses.categorical`: categorical / sparse cross-entropy, categorical_focal, categorical_hinge,
   multi_margin
+- :mod:`~losslab.losses.categorical_extra`: nll (on log-probabilities), poly1, generalized_cross_entropy
 - :mod:`~losslab.losses.distribution`: kl_divergence, js_divergence
+- :mod:`~losslab.losses.overlap`: soft_dice, tversky, soft_jaccard (one value per mask)
+- :mod:`~losslab.losses.embedding`: cosine_similarity
 """
 
 from __future__ import annotations
 
-from . import binary, categorical, distribution, regression  # noqa: F401  (registers the built-in losses)
+from . import (  # noqa: F401  (registers the built-in losses, family by family)
+    binary,
+    binary_extra,
+    categorical,
+    categorical_extra,
+    distribution,
+    embedding,
+    overlap,
+    regression,
+    regression_extra,
+)
 from ._core import Loss
 from ._definition import REDUCTIONS, TASKS, LossDefinition, Param
 from ._registry import (

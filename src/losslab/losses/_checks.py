@@ -84,6 +84,10 @@ def _domain_check(
                                 "this loss takes the log of the target or divides by it: 0 and negative targets "
                                 "are outside its domain", finite_only=finite_only,
                                 shape=shape)
+    if domain == "nonpositive":
+        return v.interval_check(name, argument, None, 0.0, expected="values <= 0 (log-probabilities)",
+                                hint=d.pred_hint if argument == "pred" else None, finite_only=finite_only,
+                                shape=shape)
     if domain == "above_minus_one":
         return v.interval_check(name, argument, -1.0, None, low_open=True, expected="values greater than -1",
                                 hint="log1p(x) is undefined at x <= -1; msle is meant for non-negative targets "

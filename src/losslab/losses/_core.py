@@ -503,7 +503,8 @@ class Loss:
                 batch.target = _fail_lazily_if(batch.target, mix, LossInputError(
                     d.name, "target", "labels all in {-1, +1} or all in {0, 1}", "a mix of -1, 0 and 1",
                     "with -1 present, 0 is ambiguous: use one encoding for the whole set"))
-        if d.kind == "rows" and pred_domain == "probability" and not is_lazy(xp):
+        if d.kind == "rows" and d.task != "binary" and pred_domain == "probability" and not is_lazy(xp):
+            # (a binary loss's rows are masks of independent probabilities, not distributions: soft_dice)
             has_logits = d.score_switch is not None
             _warn_unnormalized(xp, d.name, "pred", batch.pred, has_logits)
             if d.task == "distribution":

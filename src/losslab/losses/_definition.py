@@ -27,7 +27,8 @@ NanPolicy = Literal["raise", "propagate", "omit"]
 Kind = Literal["elementwise", "rows"]
 Task = Literal["regression", "binary", "multiclass", "distribution"]
 TargetFormat = Literal["same", "labels", "labels_or_same"]
-Domain = Literal["real", "probability", "nonnegative", "positive", "above_minus_one", "signed_or_binary"]
+Domain = Literal["real", "probability", "nonnegative", "positive", "above_minus_one", "signed_or_binary",
+                 "nonpositive"]
 
 REDUCTIONS: tuple[Reduction, ...] = ("mean", "sum", "none")
 NAN_POLICIES: tuple[NanPolicy, ...] = ("raise", "propagate", "omit")

@@ -38,9 +38,9 @@ from .data import Dataset
 
 __all__ = ["HEADS", "OUTPUTS", "Objective", "default_loss", "make_objective"]
 
-Head = Literal["identity", "sigmoid", "softmax", "softplus"]
+Head = Literal["identity", "sigmoid", "softmax", "softplus", "log_softmax"]
 TargetFormat = Literal["values", "binary", "signed", "labels", "onehot"]
-HEADS: tuple[str, ...] = ("identity", "sigmoid", "softmax", "softplus")
+HEADS: tuple[str, ...] = ("identity", "sigmoid", "softmax", "softplus", "log_softmax")
 OUTPUTS: tuple[str, ...] = ("auto", "logits", "identity", "sigmoid", "softmax", "softplus")
 """What ``output=`` accepts: ``auto`` chooses from the loss; ``logits`` and ``identity`` both mean raw scores."""
 
@@ -139,13 +139,17 @@ class Objective:
             return sigmoid(Z)
         if h == "softmax":
             return _softmax(Z)
+        if h == "log_softmax":  # log-probabilities (nll): z - m - log Σ e^(z - m), never log of a rounded 0
+            shifted = Z - Z.max(axis=1, keepdims=True)
+            return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         return softplus(np, Z)
 
     def head_backward(self, dpred: np.ndarray, Z: np.ndarray, pred: np.ndarray) -> np.ndarray:
         """d(loss)/dZ from d(loss)/d(pred): the chain rule through the output layer.
 
         sigmoid: ``dZ = dpred · p (1 - p)``; softmax: ``dZ = p ⊙ (dpred - Σ_j dpred_j p_j)``;
-        softplus: ``dZ = dpred · sigmoid(Z)``; identity: ``dZ = dpred``.
+        log_softmax: ``dZ = dpred - softmax(Z) Σ_j dpred_j``; softplus: ``dZ = dpred · sigmoid(Z)``;
+        identity: ``dZ = dpred``.
         """
         h = self.head
         if h == "identity":
@@ -154,6 +158,8 @@ class Objective:
             return dpred * pred * (1.0 - pred)
         if h == "softmax":
             return pred * (dpred - np.sum(dpred * pred, axis=1, keepdims=True))
+        if h == "log_softmax":
+            return dpred - np.exp(pred) * np.sum(dpred, axis=1, keepdims=True)
         return dpred * sigmoid(Z)
 
     # -- reading the scores ---------------------------------------------------------------------------------
@@ -334,6 +340,10 @@ def make_objective(
         head = "sigmoid" if n_out == 1 and task != "regression" else "softmax"
         if task == "regression":
             raise TrainingError(f"{name} needs probabilities and cannot fit regression targets")
+    elif domain == "nonpositive":  # log-probabilities (nll): a log-softmax output layer, as PyTorch pairs them
+        if task == "regression" or n_out == 1:
+            raise TrainingError(f"{name} needs log-probabilities of classes and cannot fit {task} targets")
+        head = "log_softmax"
     else:  # nonnegative or above -1: a positive prediction
         head = "softplus"
     if output in ("sigmoid", "softmax", "softplus") and output != head:
@@ -350,7 +360,7 @@ def make_objective(
     else:
         fmt = "labels" if d.target_format in ("labels", "labels_or_same") else "onehot"
     # scores read through the loss's own sigmoid / softmax are probabilities too (not hinge scores)
-    probabilistic = task != "regression" and (domain == "probability" or switch is not None)
+    probabilistic = task != "regression" and (domain == "probability" or switch is not None or head == "log_softmax")
     log_scores = task == "regression" and switch is not None and bool(final.params[switch])
     scale = bool(scale_target and task == "regression" and head == "identity" and not log_scores
                  and final.definition.target_domain(final.params) == "real")

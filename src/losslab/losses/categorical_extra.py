@@ -1,0 +1,197 @@
+"""More multi-class losses on rows of class scores: the negative log-likelihood of log-probabilities (PyTorch's
+NLLLoss), Poly-1 cross-entropy and the generalized cross-entropy (L_q) for noisy labels.
+
+The categorical family continued (``categorical.py`` holds cross-entropy, focal and the margin losses); the same
+layout: (N, C) rows, targets as one-hot / probability rows or integer labels turned into one-hot rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ._arrays import Array, Namespace
+from ._definition import Columns, LossDefinition, Param, number
+from ._registry import register
+from ._stable import clip_probability, softmax_parts
+from .binary import EPS_PARAM, FROM_LOGITS_PARAM, probability_unless_logits
+from .categorical import _CLASS_WEIGHT
+
+
+# ------------------------------------------------------------------------------------- explanation steps
+def _probs(p: np.ndarray, params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities, log-probabilities), after a softmax when the input holds logits (else clipped to eps)."""
+    if params["from_logits"]:
+        parts = softmax_parts(np, p)
+        return parts.prob(), parts.log_prob()
+    clipped = np.clip(p, params["eps"], 1.0 - params["eps"])
+    return clipped, np.log(clipped)
+
+
+def _nll_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    y = np.argmax(t, axis=1)
+    rows = np.arange(p.shape[0])
+    return ({"true_class": y, "prob_true": np.exp(p[rows, y]), "neg_log_prob": -p[rows, y]},
+            {"target": t, "pred": p, "prob": np.exp(p)})
+
+
+def _poly1_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    prob, log_prob = _probs(p, params)
+    p_true = np.sum(t * prob, axis=1)
+    return ({"prob_true": p_true, "neg_log_prob": -np.sum(t * log_prob, axis=1), "term": 1.0 - p_true},
+            {"target": t, "prob": prob})
+
+
+def _gce_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    prob, log_prob = _probs(p, params)
+    q = params["q"]
+    return ({"prob_true": np.sum(t * prob, axis=1)},
+            {"target": t, "prob": prob, "term": -t * np.expm1(q * log_prob) / q})
+
+
+# ------------------------------------------------------------------------------------------------------------ nll
+def nll_value(xp: Namespace, pred: Array, target: Array, **_: Any) -> Array:
+    return -xp.sum(target * pred, axis=1)
+
+
+def nll_grad(xp: Namespace, pred: Array, target: Array, **_: Any) -> Array:
+    return -target + 0.0 * pred
+
+
+register(LossDefinition(
+    name="nll",
+    steps=_nll_steps,
+    aliases=("nll_loss", "negative_log_likelihood"),
+    task="multiclass",
+    kind="rows",
+    params=(_CLASS_WEIGHT,
+            Param("ignore_index", None, "examples with this label are skipped (e.g. -100 for padding)",
+                  constraint=number(integer=True, allow_none=True, words="None or an integer"), role="skip")),
+    value=nll_value,
+    grad=nll_grad,
+    latex=r"\ell_i = -\log p_{i, y_i},\quad \text{pred} = \log p\ \text{(log-probabilities)}",
+    plain="l_i = -pred_i[y_i]; pred holds log-probabilities (log_softmax of the scores), y_i an integer label",
+    summary="Negative log-likelihood of log-probabilities: minus the true class's entry (PyTorch's NLLLoss).",
+    equivalents={"pytorch": "torch.nn.NLLLoss(weight=..., ignore_index=...)",
+                 "keras": "keras.losses.SparseCategoricalCrossentropy on exp(pred)",
+                 "optax": "optax.losses.softmax_cross_entropy_with_integer_labels(pred, y) (pred log-probabilities "
+                          "are their own logits)",
+                 "sklearn": "sklearn.metrics.log_loss(y, exp(pred))"},
+    reference="Goodfellow, Bengio & Courville, Deep Learning (2016), sec. 6.2.1.1 and 6.2.2.3.",
+    target_format="labels",
+    pred_domain=lambda params: "nonpositive",
+    pred_hint="pred must hold log-probabilities (log_softmax of the scores); for raw scores use "
+              "sparse_categorical_cross_entropy with from_logits=True, for probabilities without from_logits",
+    builtin=True,
+))
+
+
+# ------------------------------------------------------------------------------------------------------- poly-1
+def poly1_value(xp: Namespace, pred: Array, target: Array, epsilon: float, from_logits: bool, eps: float) -> Array:
+    if from_logits:
+        parts = softmax_parts(xp, pred)
+        ce = xp.sum(target * (parts.gap + parts.log1p_s), axis=1)
+        one_minus = xp.sum(target * parts.one_minus_prob(xp), axis=1)
+    else:
+        pc, _ = clip_probability(xp, pred, eps)
+        ce = -xp.sum(target * xp.log(pc), axis=1)
+        one_minus = xp.sum(target * (1.0 - pc), axis=1)
+    return ce + epsilon * one_minus
+
+
+def poly1_grad(xp: Namespace, pred: Array, target: Array, epsilon: float, from_logits: bool, eps: float) -> Array:
+    if from_logits:
+        parts = softmax_parts(xp, pred)
+        total = xp.sum(target, axis=1, keepdims=True)
+        # cross-entropy: softmax * sum(t) - t, regrouped over (1 + s) as in cce_grad
+        ce = (parts.other * total + (parts.argmax_onehot * total - target) - target * parts.s) / (1.0 + parts.s)
+        # d/dz_j sum_c t_c (1 - p_c) = -p_j (t_j - p_t), with t_j - p_t = t_j - sum(t) + sum_c t_c (1 - p_c)
+        one_minus = xp.sum(target * parts.one_minus_prob(xp), axis=1, keepdims=True)
+        return ce - epsilon * parts.prob() * (target - total + one_minus)
+    pc, inside = clip_probability(xp, pred, eps)
+    return (-(target / pc) - epsilon * target) * inside
+
+
+register(LossDefinition(
+    name="poly1",
+    steps=_poly1_steps,
+    aliases=("poly1_cross_entropy", "poly_loss"),
+    task="multiclass",
+    kind="rows",
+    params=(Param("epsilon", 1.0, "weight of the extra (1 - p_t) term: > 0 pushes on confident examples too, "
+                  "-1 removes the first term of cross-entropy's series", constraint=number(low=-1.0),
+                  slider=(-1.0, 4.0, 0.1)),
+            FROM_LOGITS_PARAM, EPS_PARAM),
+    value=poly1_value,
+    grad=poly1_grad,
+    latex=r"\ell_i = -\sum_c t_{ic}\log p_{ic} + \epsilon\sum_c t_{ic}(1 - p_{ic})",
+    plain="l_i = CE_i + epsilon * sum_c t_ic (1 - p_ic) = -log p_t + epsilon (1 - p_t) for a one-hot target",
+    summary="Poly-1 cross-entropy: cross-entropy plus epsilon (1 - p_t), one tunable term of its Taylor series.",
+    equivalents={"pytorch": "-", "keras": "-",
+                 "optax": "optax.losses.poly_loss_cross_entropy(z, t, epsilon=...) (logits; default epsilon 2)",
+                 "sklearn": "-"},
+    reference="Leng et al., PolyLoss: A Polynomial Expansion Perspective of Classification Loss Functions "
+              "(ICLR 2022), eq. 3.",
+    target_format="labels_or_same",
+    pred_domain=probability_unless_logits,
+    target_domain=lambda params: "probability",
+    builtin=True,
+))
+
+
+# ------------------------------------------------------------------------------------ generalized cross-entropy
+def _one_minus_exp(xp: Namespace, u: Array) -> Array:
+    """1 - e^u for u <= 0: -expm1(u) near 0 (where 1 - e^u cancels), 1 - e^u below -log 2 (where expm1's autograd,
+    which PyTorch takes as expm1(u) + 1, would lose e^u to rounding: 0.1% in float32 at p = 1e-7)."""
+    near = u > -0.6931471805599453
+    return xp.where(near, -xp.expm1(xp.where(near, u, xp.zeros_like(u))), 1.0 - xp.exp(u))
+
+
+def gce_value(xp: Namespace, pred: Array, target: Array, q: float, from_logits: bool, eps: float) -> Array:
+    # (1 - p^q) / q = (1 - e^{q log p}) / q: exact for p near 1, where 1 - p^q cancels
+    if from_logits:
+        log_p = softmax_parts(xp, pred).log_prob()
+    else:
+        pc, _ = clip_probability(xp, pred, eps)
+        log_p = xp.log(pc)
+    return xp.sum(target * _one_minus_exp(xp, q * log_p), axis=1) / q
+
+
+def gce_grad(xp: Namespace, pred: Array, target: Array, q: float, from_logits: bool, eps: float) -> Array:
+    if from_logits:
+        parts = softmax_parts(xp, pred)
+        p = parts.prob()
+        # u_c = d loss / d log p_c = -t_c p_c^q; then the softmax chain rule u - p sum(u), regrouped as
+        # u (1 - p) - p (sum(u) - u) so that a confident true class's 1 - p keeps its precision
+        u = -target * xp.exp(q * parts.log_prob())
+        others = xp.sum(u, axis=1, keepdims=True) - u
+        return u * parts.one_minus_prob(xp) - p * others
+    pc, inside = clip_probability(xp, pred, eps)
+    return -target * xp.exp((q - 1.0) * xp.log(pc)) * inside
+
+
+register(LossDefinition(
+    name="generalized_cross_entropy",
+    steps=_gce_steps,
+    aliases=("gce", "lq_loss"),
+    task="multiclass",
+    kind="rows",
+    params=(Param("q", 0.7, "between cross-entropy (q -> 0) and the bounded, noise-robust 1 - p_t (q = 1)",
+                  constraint=number(low=0.0, high=1.0, low_open=True), slider=(0.05, 1.0, 0.05)),
+            FROM_LOGITS_PARAM, EPS_PARAM),
+    value=gce_value,
+    grad=gce_grad,
+    latex=r"\ell_i = \sum_c t_{ic}\,\frac{1 - p_{ic}^{\,q}}{q},\quad 0 < q \le 1",
+    plain="l_i = sum_c t_ic (1 - p_ic^q) / q = (1 - p_t^q) / q for a one-hot target; q -> 0: cross-entropy, "
+          "q = 1: 1 - p_t",
+    summary="Generalized cross-entropy (L_q): a bounded cross-entropy that lets mislabeled examples count less.",
+    equivalents={"pytorch": "-", "keras": "-", "optax": "-", "sklearn": "-"},
+    reference="Zhang & Sabuncu, Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels "
+              "(NeurIPS 2018), eq. 6.",
+    target_format="labels_or_same",
+    pred_domain=probability_unless_logits,
+    target_domain=lambda params: "probability",
+    builtin=True,
+))
