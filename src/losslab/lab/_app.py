@@ -33,8 +33,8 @@ from ..explain import texts as T
 from ..losses import TASKS, catalog
 from ..losses._registry import definitions
 from . import _compute as C
+from . import _distill, _formula, _lm, _texts
 from . import _figures as F
-from . import _formula, _lm, _texts
 from ._advice import EvidenceManager, advise
 from ._errors import BodyLimit, LabError, SafeJSONResponse, install_handlers
 from ._limits import Limits
@@ -390,6 +390,7 @@ def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> Fa
 
     _formula.install(app)  # panel 8, your own loss: POST /api/formula, /api/formula/register
     app.state.lm_runs = _lm.install(app, limits)  # panel 9, next-token prediction: /api/lm/...
+    app.state.distill_runs = _distill.install(app)  # panel 10, teacher and student: /api/distill/...
 
     # ----------------------------------------------------------------------------------------------- training
     @app.post("/api/runs", tags=["training"], status_code=201)

@@ -322,11 +322,23 @@ class LabRun:
                          "best_epoch": None})
 
     def diagnosis(self) -> dict[str, Any] | None:
-        """The trainer's diagnosis of the curves so far, in the run's language (None before two epochs)."""
+        """The trainer's diagnosis of the curves so far, in the run's language (None before two epochs), with the
+        same facts as ``Run.diagnose``: what a k-nearest-neighbours predictor reaches on this data (computed once per
+        run) and the model's dead ReLU units now."""
         with self._lock:
             records = [dict(r) for r in self.records]
         return views.diagnosis(self.dataset.task, self.objective.loss.name, records, dict(self.initial),
-                               dict(self.baseline), self.lang)
+                               dict(self.baseline), self.lang, facts=self._facts() if len(records) >= 2 else None)
+
+    def _facts(self) -> Any:
+        from ..training.facts import RunFacts, dead_units, reachable
+
+        try:
+            if "_reference" not in self.__dict__:
+                self.__dict__["_reference"] = reachable(self.dataset, seed=self.dataset.seed)
+            return RunFacts(reference=self.__dict__["_reference"], dead=dead_units(self.model, self.dataset.X_train))
+        except (ValueError, FloatingPointError, MemoryError):  # the diagnosis then says it judged without them
+            return None
 
     def settings(self) -> dict[str, Any]:
         return {**self.req.model_dump(), "init_seed": self.init_seed, "lr": self.optimizer.lr,

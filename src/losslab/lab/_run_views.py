@@ -142,8 +142,10 @@ def _error(proba: np.ndarray | None, label: int) -> Any:
 
 
 def diagnosis(task: DataTask, loss: str, records: list[dict[str, Any]], initial: dict[str, Any],
-              baseline: dict[str, Any], lang: str) -> dict[str, Any] | None:
-    """The trainer's diagnosis of the curves ``records`` in ``lang`` (None before two epochs)."""
+              baseline: dict[str, Any], lang: str, facts: Any = None) -> dict[str, Any] | None:
+    """The trainer's diagnosis of the curves ``records`` in ``lang`` (None before two epochs); ``facts``
+    (:class:`losslab.training.facts.RunFacts`) let it judge underfitting against what the data allow and count dead
+    units, as ``Run.diagnose`` does."""
     if len(records) < 2:
         return None
     try:
@@ -152,7 +154,7 @@ def diagnosis(task: DataTask, loss: str, records: list[dict[str, Any]], initial:
         return None
     history = History(task=task, loss=loss, records=records, initial=initial, baseline=baseline)
     try:
-        result = diagnose(history, lang=lang)
+        result = diagnose(history, lang=lang, facts=facts)
     except (TrainingError, ValueError, KeyError):  # pragma: no cover - defensive
         return None
     return jsonable(result.to_dict() if hasattr(result, "to_dict") else result)

@@ -31,6 +31,7 @@ const PANELS = [
   { id: 'choose', label: 'nav.choose', load: () => import('./choose.js') },
   { id: 'formula', label: 'nav.formula', load: () => import('./formula.js') },
   { id: 'lm', label: 'lm.nav', load: () => import('./lm.js') },
+  { id: 'distill', label: 'distill.nav', load: () => import('./distill.js') },
 ];
 
 const main = document.getElementById('main');
