@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("losslab.figures",),
     ("losslab.advice",),
     ("losslab.lab",),
-    ("losslab.cli",),
+    ("losslab.cli", "losslab.notebook"),
     ("losslab",),  # the package root only (``import losslab``): the facade, which nothing inside imports
 )
 

@@ -10,11 +10,13 @@
 Prediction first, target second (as PyTorch and optax; Keras and scikit-learn take the target first).
 
 Sub-packages: ``losslab.losses`` (the catalog), ``losslab.explain`` (step-by-step explanations: ``loss.explain(...)``),
-``losslab.training``, ``losslab.figures``, ``losslab.advice`` (``losslab.recommend``) and ``losslab.lab``.
+``losslab.training``, ``losslab.figures``, ``losslab.advice`` (``losslab.recommend``), ``losslab.lab`` and
+``losslab.notebook`` (the rich display in Jupyter, Colab and VS Code; ``losslab.set_lang("ja")``).
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from ._version import __version__
@@ -73,6 +75,14 @@ def info() -> dict[str, Any]:
             "losses": sum(1 for _ in definitions()), "losses_with_numpy_kernel": kernels}
 
 
+def set_lang(lang: str | None) -> None:
+    """The language of losslab's displays in a notebook (``"en"`` or ``"ja"``); see :mod:`losslab.notebook`.
+    Elsewhere it changes nothing: each function takes its own ``lang``."""
+    from .notebook import set_lang as _set_lang
+
+    _set_lang(lang)
+
+
 __all__ = [
     "Loss",
     "LossDefinition",
@@ -85,6 +95,7 @@ __all__ = [
     "info",
     "recommend",
     "register",
+    "set_lang",
     "unregister",
 ]
 
@@ -99,9 +110,29 @@ def _explain(loss: Loss, pred: Any, target: Any, **kwargs: Any) -> Any:
 Loss.explainer = staticmethod(_explain)  # Loss.explain defers to the explain layer
 
 
+def _enable_in_kernel() -> None:
+    """Register the notebook displays when losslab is imported inside a running IPython (Jupyter, Colab, VS Code):
+    checked without importing IPython, which is only ever used when it is already there."""
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    if get_ipython is None:
+        return
+    import contextlib
+
+    with contextlib.suppress(Exception):  # a display that cannot register must never stop ``import losslab``
+        shell = get_ipython()
+        if shell is not None:
+            from .notebook import enable
+
+            enable(shell=shell)
+
+
+_enable_in_kernel()
+
+
 def __getattr__(name: str) -> Any:
     """``losslab.<loss name>(pred, target, **params, reduction=..., sample_weight=...)`` for every catalog name."""
-    if name in ("distill", "formula"):  # imported on first use (import losslab stays < 0.3 s)
+    if name in ("distill", "formula", "notebook"):  # imported on first use (import losslab stays < 0.3 s)
         import importlib  # not ``from . import distill``: that asks this very __getattr__ first
 
         return importlib.import_module(f"{__name__}.{name}")
