@@ -251,9 +251,17 @@ def test_darts(client):
     darts = [[0.5, 0.0], [3.0, 4.0]]
     out = client.post("/api/darts", json={"darts": darts, "delta": 1.0, "figure": True}).json()
     assert math.isclose(out["darts"][1]["distance"], 5.0)
-    assert out["darts"][1]["mse"] == float(losslab.mse([[3.0, 4.0]], [[0.0, 0.0]], reduction="none")[0])
-    assert out["cost"]["mae"] == float(losslab.mae(np.array(darts), np.zeros((2, 2))))
-    assert out["figure"]["spec"]["datasets"]["darts"]
+    # a dart's error is its distance from the bullseye (issue 16): the catalog's loss of that distance
+    assert out["darts"][1]["mse"] == float(losslab.mse([5.0], [0.0], reduction="none")[0]) == 25.0
+    assert out["darts"][1]["mae"] == 5.0 == out["darts"][1]["distance"]
+    assert out["darts"][1]["huber"] == float(losslab.get("huber", delta=1.0)([5.0], [0.0]))
+    assert out["cost"]["mae"] == float(losslab.mae([0.5, 5.0], [0.0, 0.0]))
+    board = out["figure"]["spec"]["datasets"]
+    assert [r["text"] for r in board["darts"] if r["loss"] == "mae"] == ["0.50", "5.00"]
+    assert all(math.isclose(math.hypot(r["x"], r["y"]), r["radius"]) for r in board["rings"])  # circles
+    # no darts: the board is still drawn, empty
+    empty_board = client.post("/api/darts", json={"darts": [], "figure": True}).json()["figure"]["spec"]["datasets"]
+    assert empty_board["darts"] == [] and empty_board["rings"]
     empty = client.post("/api/darts", json={"darts": []}).json()
     assert empty["darts"] == [] and empty["cost"]["mse"] is None
     limit = client.get("/api/limits").json()["max_darts"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -30,6 +29,8 @@ __all__ = [
     "GRID",
     "compute",
     "curves",
+    "dart_loss",
+    "dart_values",
     "darts",
     "explain",
     "offered",
@@ -114,6 +115,15 @@ REGRESSION_DEFAULTS: dict[str, tuple[str, ...]] = {"defaults": ("mse", "mae", "h
 """The regression lab's first lines, and the losses its shares figure compares the chosen one with."""
 
 
+def numbers_losses(names: Sequence[str] = ("sse", "mse", "mae", "categorical_cross_entropy", "kl_divergence"),
+                   ) -> list[dict[str, Any]]:
+    """The losses of the explorer's "your own numbers", a default selection: the concepts' worked examples (SSE,
+    MSE, MAE of two vectors; the cross-entropy -sum t ln y and KL of two probability rows). ``rows``: the loss reads
+    whole rows (its definition's kind), so the page sends the vectors as one example with one value per class."""
+    known = {d.name for d in definitions()}
+    return [{"loss": definition(n).name, "rows": definition(n).kind == "rows"} for n in names if n in known]
+
+
 def panels() -> dict[str, Any]:
     """What each loss panel of the page offers, from the catalog: the page builds its choices from this (and its
     sliders from the catalog's parameter metadata), so a loss registered by the user appears like a built-in."""
@@ -130,6 +140,7 @@ def panels() -> dict[str, Any]:
                      "multiclass": [d.name for d in definitions() if d.task == "multiclass"],
                      "defaults": {"binary": default_loss("binary"), "multiclass": default_loss("multiclass")}},
         "darts": {"losses": list(DART_LOSSES)},
+        "numbers": {"losses": numbers_losses()},
     }
 
 
@@ -273,26 +284,37 @@ def _label(loss: Loss, lang: str) -> str:
 DART_LOSSES = ("mse", "mae", "huber")
 
 
+def dart_loss(name: str, delta: float) -> Loss:
+    """The board's catalog loss ``name``; ``delta`` goes to each parameter in the target's units with a kink."""
+    return get(name, **{p.name: delta for p in definition(name).params if p.units == "target" and p.kink})
+
+
+def dart_values(loss: Loss, distances: Any) -> np.ndarray:
+    """Each dart's loss: the catalog loss of its miss, the distance from the bullseye (prediction ``d``, target 0).
+
+    The error of a dart is how far it landed, so absolute error is the distance itself (3.85 for a dart 3.85
+    away), squared error its square, and the rings of equal loss are circles for every loss.
+    """
+    d = np.asarray(distances, dtype=float).reshape(-1)
+    if not d.size:
+        return np.zeros(0)
+    return np.asarray(loss(d, np.zeros_like(d), reduction="none"), dtype=float)
+
+
 def darts(points: Sequence[Sequence[float]], delta: float) -> dict[str, Any]:
     """Each dart's loss under MSE, MAE and Huber(delta), and the cost (the mean over the darts).
 
-    A dart at (x, y) is a prediction of the 2-D target (0, 0); its loss is the catalog loss of that one example
-    with two elements (the mean over x and y, as the catalog reduces the elements of one example). ``delta`` is
-    the board's threshold, given to each parameter in the target's units where the loss changes branch (a kink).
+    A dart at (x, y) misses the target (0, 0) by its distance; its loss is the catalog loss of that miss
+    (:func:`dart_values`), so the table's MAE column is the distance column. ``delta`` is the board's threshold.
     """
     pred = np.asarray(points, dtype=float).reshape(-1, 2)
-    target = np.zeros_like(pred)
+    distances = np.hypot(pred[:, 0], pred[:, 1])
     out: dict[str, Any] = {"darts": [], "cost": {}, "delta": float(delta)}
     per: dict[str, np.ndarray] = {}
     for name in DART_LOSSES:
-        loss = get(name, **{p.name: delta for p in definition(name).params if p.units == "target" and p.kink})
-        if pred.shape[0]:
-            per[name] = np.asarray(loss(pred, target, reduction="none"), dtype=float)
-            out["cost"][name] = float(loss(pred, target))
-        else:
-            per[name] = np.zeros(0)
-            out["cost"][name] = None
+        per[name] = dart_values(dart_loss(name, delta), distances)
+        out["cost"][name] = float(np.mean(per[name])) if pred.shape[0] else None
     for i, (x, y) in enumerate(pred.tolist()):
-        out["darts"].append({"index": i, "x": x, "y": y, "distance": math.hypot(x, y),
+        out["darts"].append({"index": i, "x": x, "y": y, "distance": float(distances[i]),
                              **{name: float(per[name][i]) for name in DART_LOSSES}})
     return out

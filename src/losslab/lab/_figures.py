@@ -87,20 +87,22 @@ def _explorer_figure(key: str) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------------------------------- dart board
-def darts_figure(darts: Sequence[Sequence[float]], delta: float, lang: str) -> dict[str, Any] | None:
-    """The dart board of :func:`losslab.figures.darts` for these darts (None without darts)."""
-    if not darts:
-        return None
+def darts_figure(darts: Sequence[Sequence[float]], delta: float, lang: str) -> dict[str, Any]:
+    """The dart board of :func:`losslab.figures.darts` for these darts, each scored by its distance from the
+    bullseye (:mod:`._darts_board`); with no darts, the empty board."""
     return _darts_figure(cache_key([list(map(float, d)) for d in darts], float(delta), lang))
 
 
 @functools.lru_cache(maxsize=64)
 def _darts_figure(key: str) -> dict[str, Any]:
+    from ._darts_board import score_board
+
     darts, delta, lang = json.loads(key)
     figures = _figures()
     with _lock:
-        chart = figures.darts(np.asarray(darts, dtype=float), params={"huber": {"delta": delta}}, lang=lang)
-    return {"figure": "darts", "spec": _spec(chart)}
+        chart = figures.darts(np.asarray(darts or [[0.5, 0.5]], dtype=float), params={"huber": {"delta": delta}},
+                              lang=lang)
+    return {"figure": "darts", "spec": score_board(_spec(chart), darts, delta, lang)}
 
 
 def default_darts() -> list[list[float]]:

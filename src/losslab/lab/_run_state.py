@@ -57,6 +57,7 @@ class LabRun:
             argument = "loss" if exc.argument == "name" else f"loss_params.{exc.argument}"
             raise LossInputError(exc.loss, argument, exc.expected, exc.got, exc.hint) from None
         self.max_epochs = min(req.epochs, limits.max_epochs)
+        self.epoch_block = self.max_epochs  # Play on a finished run adds this many epochs, up to limits.max_epochs
         self.kind = "mlp" if req.model.kind == "mlp" else ("logistic" if self.dataset.task == "binary" else "softmax")
         self._lock = threading.RLock()
         self._wake = threading.Condition(self._lock)
@@ -244,6 +245,10 @@ class LabRun:
                 self.regularization = cmd.regularization or self.regularization
                 self.reg_rate = float(cmd.reg_rate) if cmd.reg_rate is not None else self.reg_rate
                 self._restart = True  # the trainer's penalty is fixed per call: go on in a new call
+            if cmd.action in ("play", "step") and self.state == "done" and self.max_epochs < self.limits.max_epochs:
+                # a run that reached its epochs goes on for another block (issue 16: Play never does nothing)
+                self.max_epochs = min(self.max_epochs + self.epoch_block, self.limits.max_epochs)
+                self.state = "paused"
             if cmd.action == "play":
                 if self.state in ("paused",):
                     self.state = "playing"
@@ -350,6 +355,7 @@ class LabRun:
         with self._lock:
             out: dict[str, Any] = {"type": "state", "id": self.id, "version": self.version, "state": self.state,
                                    "epoch": len(self.records), "lr": self.optimizer.lr,
+                                   "max_epochs": self.max_epochs, "epoch_limit": self.limits.max_epochs,
                                    "initial": jsonable(self.initial), "baseline": jsonable(self.baseline),
                                    "records": jsonable(list(self.records)) if full else [],
                                    "latest": jsonable(self.records[-1] if self.records else self.initial)}
@@ -379,7 +385,8 @@ class LabRun:
             diagnosis_due, self._diagnosis_due = self._diagnosis_due, False
             diagnosis = self._diagnosis
         out: dict[str, Any] = {"type": "frame", "id": self.id, "version": version, "state": state, "epoch": epoch,
-                               "lr": lr, "records": jsonable(pending)}
+                               "lr": lr, "records": jsonable(pending),
+                               "max_epochs": self.max_epochs, "epoch_limit": self.limits.max_epochs}
         if map_due:
             out["map"] = cached or self.decision_map()
         if state != "playing" and (map_due or pending):

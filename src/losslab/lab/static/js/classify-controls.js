@@ -29,6 +29,8 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
   const epochOut = el('output', { class: 'epoch', 'aria-live': 'off' }, '0');
   const stateOut = el('span', { class: 'run-state', 'data-state': 'none' });
   const runLive = el('p', { class: 'sr-only', 'aria-live': 'polite' });
+  // why a run stopped and how to go on (issue 16): the epoch limit, or a diverged run
+  const stopNote = el('p', { class: 'run-note', role: 'status', hidden: true, 'data-group': 'c.playbar' });
   const playbar = el('div', { class: 'playbar', role: 'group', 'data-group': 'c.playbar' },
     resetBtn, playBtn, stepBtn,
     el('div', {}, tr(el('span', { class: 'epoch-label', id: 'epoch-label' }), 'classify.epoch'), epochOut),
@@ -149,7 +151,7 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
   section.append(
     heading(2, 'classify.title', { id: 'classify-h' }),
     para('classify.intro', { class: 'intro', 'data-group': 'intro' }),
-    playbar,
+    playbar, stopNote,
     el('div', { class: 'three-col' }, colData, colModel, colOut),
     el('div', { class: 'curves-wrap' }, tr(el('h3'), 'classify.curves'), el('div', { class: 'row' }, logCtl.node, curvesCsvBtn, curvesJsonBtn), curves.figure.node),
     traceSection);
@@ -246,7 +248,7 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
   }
 
   return {
-    section, playBtn, stepBtn, stateOut, runLive, epochOut, speedCtl, uploadInfo, canvas, mapLegend, mapLabel,
+    section, playBtn, stepBtn, stateOut, stopNote, runLive, epochOut, speedCtl, uploadInfo, canvas, mapLegend, mapLabel,
     mapTable, numbers, diagBox, traceIndex, traceSplit, traceBox, traceSection,
     syncData, syncUpload, drawUploadInfo, drawLayers,
   };

@@ -94,12 +94,20 @@ export function runClient(run, ui) {
     command({ action: run.state === 'playing' ? 'pause' : 'play' });
   }
 
+  // the run's epochs so far allowed, and the server's most: Play on a finished run adds another block up to it
+  function limits(msg) {
+    if (msg.max_epochs === undefined) return;
+    if (!run.epochBlock || msg.version !== run.blockVersion) { run.epochBlock = msg.max_epochs; run.blockVersion = msg.version; }
+    run.maxEpochs = msg.max_epochs;
+    run.epochLimit = msg.epoch_limit;
+  }
   function applySnapshot(snap) {
     run.id = snap.id;
     run.version = snap.version;
     run.records = snap.records || [];
     run.initial = snap.initial;
     run.epoch = snap.epoch;
+    limits(snap);
     if (snap.dataset) { run.dataset = snap.dataset; ui.datasetChanged(); }
     if (snap.settings) { run.settings = snap.settings; ui.settingsChanged(snap.settings); }
     run.map = snap.map;
@@ -115,6 +123,7 @@ export function runClient(run, ui) {
     if (frame.version !== run.version) return;
     if (frame.records.length) { run.records.push(...frame.records); run.pending.push(...frame.records); }
     run.epoch = frame.epoch;
+    limits(frame);
     if (frame.map) { run.map = frame.map; run.mapDirty = true; }
     if ('diagnosis' in frame && JSON.stringify(frame.diagnosis) !== JSON.stringify(run.diagnosis)) {
       const before = run.diagnosis && run.diagnosis.primary;

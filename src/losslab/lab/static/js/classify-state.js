@@ -37,6 +37,7 @@ export function readState(PARAMS) {
     lr: S.getNumber('c.lr', 0.01, 0.0001, 3),
     reg: ['none', 'l1', 'l2'].includes(S.get('c.reg')) ? S.get('c.reg') : 'none',
     rate: S.getNumber('c.rate', 0, 0, 1),
+    epochs: Math.round(S.getNumber('c.epochs', 1000, 1, 10000)), // epochs per Play, until the run says it stopped
     init: Math.round(S.getNumber('c.init', 0, 0, 1e9)),
     keep: S.getBool('c.keep', true),
     speed: Object.keys(SPEEDS).includes(S.get('c.speed')) ? S.get('c.speed') : 'normal',
@@ -91,6 +92,6 @@ export function runSettings(st, PARAMS) {
       : { name: GENERATED.has(st.data) ? st.data : 'moons', n_samples: st.n, noise: st.noise, val_split: st.val, seed: st.seed, n_classes: st.data === 'spirals' || st.data === 'blobs' ? st.classes : 2, ratio: st.ratio },
     model: { kind: st.model, hidden: st.model === 'mlp' ? st.hidden : [], activation: st.act },
     loss: st.loss, loss_params: params, optimizer: st.opt, lr: st.lr, batch_size: st.batch === 'full' ? 100000 : Number(st.batch),
-    regularization: st.reg, reg_rate: st.rate, init_seed: st.init, lang: lang(),
+    regularization: st.reg, reg_rate: st.rate, init_seed: st.init, epochs: st.epochs, lang: lang(),
   };
 }

@@ -40,7 +40,7 @@ export function mount(root, boot) {
     togglePlay: () => client.togglePlay(), command: (cmd) => client.command(cmd), newRun: () => client.newRun(),
     reset, save, drawMap: redrawMap, drawMapTable, exportData, trace,
   } });
-  const { section, playBtn, stepBtn, stateOut, runLive, epochOut, speedCtl, uploadInfo, canvas, mapLegend, mapLabel,
+  const { section, playBtn, stepBtn, stateOut, stopNote, runLive, epochOut, speedCtl, uploadInfo, canvas, mapLegend, mapLabel,
     mapTable, numbers, diagBox, traceIndex, traceSplit, traceBox, traceSection } = ui;
   const client = runClient(run, {
     settings: () => runSettings(st, PARAMS), speed: () => SPEEDS[st.speed], setState, schedule,
@@ -66,7 +66,9 @@ export function mount(root, boot) {
     label.dataset.t = playing ? 'classify.pause' : 'classify.play';
     label.textContent = t(label.dataset.t);
     playBtn.setAttribute('aria-label', t(label.dataset.t));
-    stepBtn.disabled = playing || state === 'done' || state === 'diverged';
+    const more = state === 'done' && run.maxEpochs < run.epochLimit; // Play goes on for another block
+    stepBtn.disabled = playing || state === 'diverged' || (state === 'done' && !more);
+    drawStopNote(state, more);
     if (state === 'none' && !run.id) { // no run yet: say how to start one where the curves will be
       curves.figure.chart.replaceChildren(tr(el('p', { class: 'help' }), 'classify.press_play'));
       curves.figure.chart.setAttribute('aria-busy', 'false');
@@ -76,6 +78,15 @@ export function mount(root, boot) {
       runLive.textContent = t('classify.status', { state: t(`classify.state_${state}`), epoch: run.epoch,
         loss: last ? fmt(last.train_loss, 4) : '—', acc: last ? pct(last.val_accuracy ?? last.train_accuracy) : '—' });
     }
+  }
+
+  function drawStopNote(state, more) {
+    const block = Math.min(run.epochBlock || run.maxEpochs, run.epochLimit - run.maxEpochs);
+    const key = state === 'diverged' ? 'classify.stopped_diverged' : state === 'closed' ? 'classify.stopped_closed'
+      : state !== 'done' ? null : more ? 'classify.stopped_limit_more' : 'classify.stopped_limit_final';
+    stopNote.hidden = !key;
+    if (key) tr(stopNote, key, { epochs: (run.maxEpochs || 0).toLocaleString('en-US'), more: block.toLocaleString('en-US'),
+      limit: (run.epochLimit || 0).toLocaleString('en-US') });
   }
 
   // ---------------------------------------------------------------------------------------------- drawing

@@ -1,6 +1,7 @@
 // Panel 2, the dart board: click a board (or type x and y) to throw a dart at the bullseye (0, 0); each dart's
 // loss under MSE, MAE and Huber, and the cost of the whole throw (their mean). The boards and their rings of
-// equal loss are the figure losslab.figures.darts; the numbers come from the catalog.
+// equal loss are the figure losslab.figures.darts; the numbers come from the catalog. A dart's error is its
+// distance from the bullseye: its MAE is that distance, its MSE the distance squared (the board says the same).
 
 import { el, fmt, latest, debounce, snap } from './util.js';
 import { t, tr, onLang, lang, lossText } from './i18n.js';
@@ -97,7 +98,7 @@ export function mount(root, boot) {
   async function drawFigure() {
     const got = await fetchFigure({ darts: st.darts, delta: st.delta, lang: lang(), figure: true });
     if (!got) return;
-    if (!got.figure) { figure.chart.replaceChildren(tr(el('p', { class: 'help' }), 'darts.empty')); figure.view = null; specInfo = null; return; }
+    if (!got.figure) return; // the server draws the board even without darts (a click throws the first one)
     const spec = got.figure.spec;
     const lossSeries = {};
     for (const row of spec.datasets.darts || []) lossSeries[row.loss] = row.series;
@@ -141,7 +142,7 @@ export function mount(root, boot) {
       const shareMSE = worst.mse / result.darts.reduce((s, d) => s + d.mse, 0);
       const shareMAE = worst.mae / result.darts.reduce((s, d) => s + d.mae, 0);
       verdict.textContent = t('darts.verdict', { n: worst.index + 1, mse: (100 * shareMSE).toFixed(0), mae: (100 * shareMAE).toFixed(0) });
-    } else verdict.textContent = '';
+    } else verdict.textContent = result.darts.length ? '' : t('darts.empty');
   }
 
   function dartTable() {

@@ -6,14 +6,18 @@
 // then only reads those tables and moves the markers in the figure; no request is needed to show the numbers.
 // The explanation is asked for in the background (the latest position wins).
 
-import { el, svg, fmt, latest, snap, metrics, nextPaint, debounce, colour } from './util.js';
+import { el, fmt, latest, snap, metrics, nextPaint, debounce } from './util.js';
 import { t, tr, onLang, lang, lossText } from './i18n.js';
 import * as S from './state.js';
 import { postJSON } from './api.js';
 import { slider, radios, checks, select, heading, para } from './controls.js';
-import { Figure, addLayers } from './chart.js';
+import { Figure } from './chart.js';
+import { swatchFor, addMarkerLayers, seriesLabels, findEncoding } from './explorer-figure.js';
 import { renderExplanation } from './explain.js';
 import * as C from './catalog.js';
+import { exactInputs, exactValues, pointKey, sigmoid, logit } from './explorer-exact.js';
+import { numbersBox } from './explorer-numbers.js';
+import { wordsBox } from './explorer-words.js';
 
 export function mount(root, boot) {
   const grid = boot.grid;
@@ -27,9 +31,10 @@ export function mount(root, boot) {
 
   const st = {
     task: S.get('e.task', 'regression') === 'classification' ? 'classification' : 'regression',
-    pred: S.getNumber('e.pred', 1.5, -3, 3),
-    target: S.getNumber('e.target', 0, -3, 3),
-    score: S.getNumber('e.score', 1, -3, 3),
+    pred: S.getNumber('e.pred', 1.5, -1e6, 1e6),
+    target: S.getNumber('e.target', 0, -1e6, 1e6),
+    score: S.getNumber('e.score', 1, -30, 30),
+    p: null, // the probability as typed (exact), else null: p is then sigmoid(score)
     label: S.get('e.label', '1') === '0' ? 0 : 1,
     params: {},
     losses: null,
@@ -41,6 +46,10 @@ export function mount(root, boot) {
     return wanted.length ? wanted : DEFAULT_LOSSES[st.task].slice();
   };
   st.losses = pickLosses();
+  const typedP = S.getNumber('e.p', NaN, 1e-9, 1 - 1e-9);
+  if (Number.isFinite(typedP)) { st.p = typedP; st.score = logit(typedP); }
+  const pOf = () => (st.p ?? sigmoid(st.score));
+  const clamp = (x, lim) => Math.max(-lim, Math.min(lim, x));
 
   let curves = null; // the server's tables for the current losses and parameters
   let figureInfo = null; // {spec, x_field}
@@ -76,14 +85,28 @@ export function mount(root, boot) {
     lossBox.replaceChildren(lossCtl.node);
   };
 
-  const fmtSigned = (x) => fmt(x, 3);
-  const predCtl = slider({ key: 'e.pred', label: 'explorer.prediction', min: -3, max: 3, step: 0.05, value: st.pred, format: fmtSigned,
-    onInput: (v, ev) => { st.pred = v; S.set({ 'e.pred': v }); move(ev); } });
-  const targetCtl = slider({ key: 'e.target', label: 'explorer.target', min: -3, max: 3, step: 0.05, value: st.target, format: fmtSigned,
-    onInput: (v, ev) => { st.target = v; S.set({ 'e.target': v }); move(ev); } });
-  const scoreCtl = slider({ key: 'e.score', label: 'explorer.score', min: -3, max: 3, step: 0.05, value: st.score,
-    format: (z) => `${fmt(z, 3)} (p = ${fmt(1 / (1 + Math.exp(-z)), 3)})`, help: 'explorer.score_help',
-    onInput: (v, ev) => { st.score = v; S.set({ 'e.score': v }); move(ev); } });
+  // the sliders drag in steps of 0.05; the number boxes under them (explorer-exact.js) take any value exactly.
+  // Each slider shows the state's value, so that one number is shown everywhere.
+  const predCtl = slider({ key: 'e.pred', label: 'explorer.prediction', min: -3, max: 3, step: 0.05, value: clamp(st.pred, 3), format: () => fmt(st.pred, 4),
+    onInput: (v, ev) => { st.pred = v; S.set({ 'e.pred': v }); predCtl.refresh(); exact.sync(st); move(ev); } });
+  const targetCtl = slider({ key: 'e.target', label: 'explorer.target', min: -3, max: 3, step: 0.05, value: clamp(st.target, 3), format: () => fmt(st.target, 4),
+    onInput: (v, ev) => { st.target = v; S.set({ 'e.target': v }); targetCtl.refresh(); exact.sync(st); move(ev); } });
+  const scoreCtl = slider({ key: 'e.score', label: 'explorer.score', min: -6, max: 6, step: 0.05, value: clamp(st.score, 6),
+    format: () => `${fmt(st.score, 4)} (p = ${fmt(pOf(), 4)})`, help: 'explorer.score_help',
+    onInput: (v, ev) => { st.score = v; st.p = null; S.set({ 'e.score': v, 'e.p': null }); scoreCtl.refresh(); exact.sync(st); move(ev); } });
+  const exact = exactInputs((c) => setExact(c));
+  function setExact(c) {
+    if ('pred' in c) { st.pred = c.pred; S.set({ 'e.pred': c.pred }); }
+    if ('target' in c) { st.target = c.target; S.set({ 'e.target': c.target }); }
+    if ('score' in c) { st.score = c.score; st.p = null; S.set({ 'e.score': c.score, 'e.p': null }); }
+    if ('p' in c) { st.p = c.p; st.score = logit(c.p); S.set({ 'e.p': c.p, 'e.score': null }); }
+    predCtl.value = clamp(st.pred, 3);
+    targetCtl.value = clamp(st.target, 3);
+    scoreCtl.value = clamp(st.score, 6);
+    exact.sync(st);
+    move();
+  }
+  exact.sync(st);
   const labelCtl = radios({ key: 'e.label', label: 'explorer.label',
     options: [{ value: '1', label: 'explorer.label_1' }, { value: '0', label: 'explorer.label_0' }],
     value: String(st.label), onChange: (v) => { st.label = Number(v); S.set({ 'e.label': v }); move(); } });
@@ -100,6 +123,7 @@ export function mount(root, boot) {
   }
   const paramBox = el('div', { class: 'params' }, ...Object.values(paramCtls).map((x) => x.ctl.node));
 
+  const numbers = numbersBox(boot); // your own numbers: vectors and probability rows (explorer-numbers.js)
   const readout = el('table', { class: 'readout' });
   const readoutLive = el('p', { class: 'sr-only', 'aria-live': 'polite' });
   const summary = el('p', { class: 'summary', 'aria-live': 'off' });
@@ -111,11 +135,13 @@ export function mount(root, boot) {
   const explainBox = el('div', { class: 'explanation', 'aria-live': 'polite', 'aria-busy': 'false' });
 
   const controls = el('div', { class: 'controls' }, taskCtl.node, lossBox,
-    el('div', { class: 'sliders' }, predCtl.node, targetCtl.node, scoreCtl.node, labelCtl.node), paramBox);
+    el('div', { class: 'sliders' }, predCtl.node, targetCtl.node, exact.regression, scoreCtl.node, exact.classification, labelCtl.node), paramBox);
   const results = el('div', { class: 'results' },
     el('div', { class: 'readout-wrap' }, tr(el('h3'), 'explorer.values'), summary, readout, readoutLive), figure.node);
-  section.append(title, intro, el('div', { class: 'two-col' }, controls, results),
-    el('div', { class: 'explain-wrap', 'data-group': 'explain' }, tr(el('h3'), 'explorer.explanation'), explainSel.node, explainBox));
+  const words = wordsBox(); // loss, cost, objective defined; links to the next-token and teacher-student panels
+  section.append(title, intro, words.terms, el('div', { class: 'two-col' }, controls, results),
+    el('div', { class: 'explain-wrap', 'data-group': 'explain' }, tr(el('h3'), 'explorer.explanation'), explainSel.node, explainBox),
+    numbers.node, words.next);
   root.append(section);
 
   function announce(text) { readoutLive.textContent = text; }
@@ -124,6 +150,8 @@ export function mount(root, boot) {
     const reg = st.task === 'regression';
     predCtl.node.hidden = !reg;
     targetCtl.node.hidden = !reg;
+    exact.regression.hidden = !reg;
+    exact.classification.hidden = reg;
     scoreCtl.node.hidden = reg;
     labelCtl.node.hidden = reg;
     S.applyHide(section);
@@ -143,20 +171,39 @@ export function mount(root, boot) {
   const request = () => ({ task: st.task, losses: st.losses.map((name) => ({ name, params: lossParams(name) })), lang: lang() });
 
   // ------------------------------------------------------------------------------------------- numbers
+  // the point on the grid of the server's tables (i; onGrid when the point is one of its nodes) and its x
   function position() {
-    if (st.task === 'regression') {
-      const error = snap(st.pred - st.target, grid.step);
-      return { i: idx(error), x: error };
-    }
-    const i = idx(st.score);
-    const margin = st.label === 1 ? st.score : -st.score;
-    return { i, x: margin };
+    const z = st.task === 'regression' ? st.pred - st.target : st.score;
+    const i = idx(z);
+    const onGrid = Math.abs(grid.low + i * grid.step - z) < 1e-9;
+    return { i, onGrid, x: st.task === 'regression' ? z : (st.label === 1 ? st.score : -st.score) };
+  }
+
+  // the catalog's values at the exact point (/api/compute) once they come; before, the tables' when the point is
+  // on their grid, else nothing ('—') rather than a neighbour's value
+  let exactAt = null; // {key, vals}
+  const askExact = exactValues();
+  const exactKey = () => pointKey(st, st.losses.map((name) => ({ name, params: lossParams(name) })));
+  async function exactNow() {
+    const key = exactKey();
+    if (exactAt && exactAt.key === key) return;
+    const vals = await askExact(st, st.losses.map((name) => ({ name, params: lossParams(name) })));
+    if (!vals || key !== exactKey()) return;
+    exactAt = { key, vals };
+    const now = values();
+    drawReadout(now);
+    if (figure.view && figureInfo) await figure.setData('marker', markerRows(now));
   }
 
   function values() {
     if (!curves) return [];
-    const { i } = position();
+    const { i, onGrid } = position();
+    const known = exactAt && exactAt.key === exactKey() && exactAt.vals.length === curves.series.length ? exactAt.vals : null;
     return curves.series.map((s, k) => {
+      if (known || !onGrid) {
+        const v = known ? known[k] : { value: null, grad: null };
+        return { loss: s.loss, label: s.label, series: specSeries[k] || s.label, value: num(v.value), grad: num(v.grad) };
+      }
       const value = st.task === 'regression' ? s.value[i] : s.value[String(st.label)][i];
       const grad = st.task === 'regression' ? s.grad[i] : s.grad[String(st.label)][i];
       return { loss: s.loss, label: s.label, series: specSeries[k] || s.label, value: num(value), grad: num(grad) };
@@ -170,40 +217,22 @@ export function mount(root, boot) {
     const head = el('tr', {}, el('th', { scope: 'col' }, t('explorer.loss_col')), el('th', { scope: 'col' }, t('explorer.value')),
       el('th', { scope: 'col' }, t(reg ? 'explorer.grad_pred' : 'explorer.grad_score')));
     const body = vals.map((v, k) => el('tr', {},
-      el('th', { scope: 'row' }, swatch(k), ` ${v.label}`),
+      el('th', { scope: 'row' }, swatchFor(figureInfo && figureInfo.spec, k), ` ${v.label}`),
       el('td', { class: 'num' }, fmt(v.value, 5)), el('td', { class: 'num' }, fmt(v.grad, 5))));
     readout.replaceChildren(el('caption', { class: 'sr-only' }, t('explorer.values')), el('thead', {}, head), el('tbody', {}, ...body));
     if (reg) {
-      summary.textContent = t('explorer.summary_regression', { pred: fmt(st.pred, 3), target: fmt(st.target, 3), error: fmt(snap(st.pred - st.target, grid.step), 3) });
+      summary.textContent = t('explorer.summary_regression', { pred: fmt(st.pred, 4), target: fmt(st.target, 4), error: fmt(st.pred - st.target, 4) });
     } else {
-      const p = 1 / (1 + Math.exp(-st.score));
+      const p = pOf();
       const pTrue = st.label === 1 ? p : 1 - p;
-      summary.textContent = t('explorer.summary_classification', { score: fmt(st.score, 3), label: st.label, p: fmt(p, 3), ptrue: fmt(pTrue, 3) });
+      summary.textContent = t('explorer.summary_classification', { score: fmt(st.score, 4), label: st.label, p: fmt(p, 4), ptrue: fmt(pTrue, 4) });
     }
-  }
-
-  // the same colour, dash pattern and marker shape as the figure, so the table and the figure read together
-  const SHAPES = ['●', '■', '▲', '◆', '✚', '▼'];
-  function swatch(k) {
-    const spec = figureInfo && figureInfo.spec;
-    const range = rangeOf(spec, 'color'); // the figure's colours; before it comes, the same palette (boot payload)
-    const c = range && range.length ? range[k % range.length] : colour(k);
-    const dashes = rangeOf(spec, 'strokeDash') || [];
-    const dash = dashes[k];
-    const dashed = dash && dash.length && !(dash.length === 2 && dash[1] === 0);
-    const line = svg('svg', { width: 30, height: 12, viewBox: '0 0 30 12' },
-      svg('line', { x1: 0, y1: 6, x2: 30, y2: 6, stroke: c, 'stroke-width': 2.5,
-        'stroke-dasharray': dashed ? dash.join(' ') : null }));
-    return el('span', { class: 'swatch-box', 'aria-hidden': 'true' }, line, el('span', { class: 'shape', style: { color: c } }, SHAPES[k % SHAPES.length]));
-  }
-  function rangeOf(spec, channel) {
-    const found = spec && findEncoding(spec, channel);
-    return found && found.scale && found.scale.range;
   }
 
   async function move(event) {
     const vals = values();
     drawReadout(vals);
+    exactNow();
     const started = event && event.timeStamp ? event.timeStamp : performance.now();
     if (figure.view && figureInfo) await figure.setData('marker', markerRows(vals));
     if (event) {
@@ -243,38 +272,14 @@ export function mount(root, boot) {
     const got = await fetchFigure(req);
     if (!got) return;
     const spec = got.spec;
-    const xf = got.x_field;
     spec.datasets.marker = [];
     const labels = seriesLabels(spec);
-    const lineColour = findEncoding(spec, 'color');
-    const SHAPE_NAMES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down'];
-    addLayers(spec, (i) => {
-      const y = (got.panels[i] || got.panels[0]).y;
-      // one marker layer per loss, each with its own shape (a shape scale would take the legend away)
-      const markers = labels.slice(0, req.losses.length).map((label, k) => ({
-        data: { name: 'marker' }, transform: [{ filter: { field: 'series', equal: label } }],
-        mark: { type: 'point', filled: true, size: 110, stroke: '#111', strokeWidth: 1, opacity: 1, shape: SHAPE_NAMES[k % SHAPE_NAMES.length],
-          color: ((lineColour && lineColour.scale && lineColour.scale.range) || [])[k] || colour(k) },
-        encoding: {
-          x: { field: xf, type: 'quantitative' }, y: { field: y, type: 'quantitative' },
-          tooltip: [{ field: 'series', type: 'nominal' }, { field: y, type: 'quantitative', format: '.5g' }],
-        },
-      }));
-      return [
-        { data: { name: 'marker' }, mark: { type: 'rule', color: '#333', strokeDash: [2, 2] }, encoding: { x: { field: xf, type: 'quantitative' } } },
-        ...markers,
-      ];
-    });
+    addMarkerLayers(spec, got, labels.slice(0, req.losses.length));
     figureInfo = { ...got, losses: req.losses.map((l) => l.name), task: req.task };
     specSeries = labels.slice(0, st.losses.length);
     await figure.show(spec);
     if (!metrics.figure) metrics.figure = performance.now();
     move();
-  }
-
-  function seriesLabels(spec) {
-    const enc = findEncoding(spec, 'color');
-    return (enc && enc.scale && enc.scale.domain) || [];
   }
 
   function curveRows() {
@@ -353,23 +358,11 @@ export function mount(root, boot) {
   refreshExplainChoices();
   S.applyHide(section);
   onLang(() => { if (section.isConnected) { refresh(true); figure.relabel(); } });
-  const ready = refresh(true);
+  const ready = Promise.all([refresh(true), numbers.ready]);
   return { node: section, ready, focus: () => predCtl.input.focus() };
 }
 
-/** The first encoding of `channel` with a field "series" anywhere in a spec. */
-export function findEncoding(node, channel) {
-  if (!node || typeof node !== 'object') return null;
-  if (node.encoding && node.encoding[channel] && node.encoding[channel].field === 'series' && node.encoding[channel].scale) return node.encoding[channel];
-  for (const key of ['layer', 'hconcat', 'vconcat', 'concat']) {
-    if (Array.isArray(node[key])) {
-      for (const child of node[key]) {
-        const found = findEncoding(child, channel);
-        if (found) return found;
-      }
-    }
-  }
-  return null;
-}
 
 void lossText;
+
+export { findEncoding }; // for the pages and tests that read it from here
