@@ -6,6 +6,9 @@
 TestClient, for a text of 200 tokens: the synthetic corpus's true distribution (200 words), and the bigram and
 unigram on character tokens (201 characters). The count models are fitted once beforehand (cached by the lab, as
 after the page's first request). Median and p95 wall time per request, and the server's own time (``seconds``).
+
+Then live training: an MLP run of 600 steps streamed over ``/api/lm/runs/{id}/stream``, the frames received per
+second while it trains (target ≥ 20 updates a second; the lab paces frames at ``Limits.frames_per_second``).
 """
 
 from __future__ import annotations
@@ -47,6 +50,19 @@ def measure(client: Any, body: dict[str, Any], repeat: int) -> dict[str, Any]:
             "p95_ms": 1000 * walls[int(0.95 * (len(walls) - 1))], "server_median_ms": 1000 * statistics.median(server)}
 
 
+def stream_rate(client: Any, steps: int = 600) -> dict[str, Any]:
+    run = client.post("/api/lm/runs", json={"steps": steps, "hidden": 64}).json()
+    stamps: list[float] = []
+    with client.websocket_connect(f"/api/lm/runs/{run['id']}/stream") as ws:
+        while True:
+            msg = ws.receive_json()
+            if msg["state"] != "running":
+                break
+            stamps.append(time.perf_counter())
+    span = stamps[-1] - stamps[0] if len(stamps) > 1 else float("nan")
+    return {"frames": len(stamps), "seconds": span, "per_second": (len(stamps) - 1) / span if span else None}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=30)
@@ -61,12 +77,15 @@ def main() -> None:
     with LabTestClient(create_app()) as client:
         for name, body in cases.items():
             results[name] = measure(client, {"corpus": "ja-synthetic", "tokenizer": "char", **body}, args.repeat)
+        stream = stream_rate(client)
     if args.json:
-        print(json.dumps(results, indent=1))
+        print(json.dumps({**results, "stream": stream}, indent=1))
         return
     for name, r in results.items():
         print(f"{name:32s} {r['positions']:4d} positions: median {r['median_ms']:6.1f} ms, p95 {r['p95_ms']:6.1f} ms "
               f"(server {r['server_median_ms']:.1f} ms); target < 100 ms")
+    print(f"live training: {stream['frames']} frames in {stream['seconds']:.1f} s = {stream['per_second']:.1f} per "
+          "second while training; target >= 20")
 
 
 if __name__ == "__main__":
