@@ -68,7 +68,8 @@ def run(xp: Any, p: Plan, pred: Any, target: Any, params: Mapping[str, Any]) -> 
             a = [vals[j] for j in args]
             if not any(hasattr(v, "shape") for v in a):  # a constant subtree: a Python float
                 vals[i] = float(payload.compute(np, *(np.float64(v) for v in a)))
-            elif op in _NEEDS_ARRAYS and not all(hasattr(v, "shape") for v in a):  # torch.minimum(t, 2.0) fails
+            elif op in _NEEDS_ARRAYS and xp is not np and not all(hasattr(v, "shape") for v in a):
+                # torch.minimum(t, 2.0) fails; NumPy takes the number as it is
                 vals[i] = payload.compute(xp, *(v if hasattr(v, "shape") else xp.zeros_like(pred) + v for v in a))
             else:
                 vals[i] = payload.compute(xp, *a)
