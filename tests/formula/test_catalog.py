@@ -247,3 +247,11 @@ def test_figures_draw_formula_losses() -> None:
     assert "test_fig_lc" in str(chart)
     bce = custom("-(y*log(p) + (1-y)*log(1-p))", task="binary", name="test_fig_bce")
     assert "test_fig_bce" in str(figures.classification([bce, "binary_cross_entropy"]).to_dict())
+
+
+@pytest.mark.parametrize("k", [3, 4, 5, 7, 16, -3, -16])
+def test_whole_powers_by_squaring_equal_pow(k: int) -> None:
+    x = np.linspace(-3, 3, 101)
+    x = x[x != 0]
+    f = compile_formula(f"r^{k}" if k > 0 else f"r^({k})")
+    np.testing.assert_allclose(f.compute(np, x, np.zeros_like(x))[0], x ** float(k), rtol=4e-15 * abs(k))
