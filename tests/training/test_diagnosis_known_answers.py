@@ -187,7 +187,7 @@ def _check(h: History) -> None:
                         x, f.code, f.message)
 
 
-SHAPES = ("decay", "overfit", "zigzag", "flat", "spikes", "collapse")
+SHAPES = ("decay", "overfit", "zigzag", "flat", "spikes", "collapse", "floor")
 
 
 @settings(max_examples=40, deadline=None)
@@ -210,6 +210,10 @@ def test_every_number_in_a_message_comes_from_the_run(seed, shape, n, with_val, 
     elif shape == "spikes":
         train = train.copy()
         train[rng.integers(1, n, size=3)] += 0.8
+    elif shape == "floor":  # overshoots at once, then jumps about at a low loss
+        train = 0.03 + 0.7 * np.exp(-i / 2.0)
+        train[0] = 1.5
+        train[rng.integers(n // 2, n, size=3)] += 0.15  # 6 times the floor, under a quarter of the fall
     elif shape == "collapse":
         train = 0.72 + 0.1 * rng.random(n)
         val = train.copy()

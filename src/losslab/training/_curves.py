@@ -47,6 +47,17 @@ class Thresholds:
         (0.5: to 1.5 times) ...
     zigzag_spike_share : float
         ... and by at least this share of its whole fall (from epoch 0 to its lowest value).
+    floor_windows : int
+        Oscillation also when, over the last this many windows, the training loss no longer improves ...
+    floor_progress : float
+        ... (the median of the last window is not below the lowest median of the windows before by this share) ...
+    floor_jump : float
+        ... yet at least twice it jumps up to this many times its lowest value there ...
+    floor_jump_base : float
+        ... and by at least this share of the baseline loss (of the whole fall when there is no baseline) ...
+    overshoot : float
+        ... and in its first descent (before it fell halfway) it already rose in one epoch by at least this share
+        of the baseline (of the whole fall): steps too large from the start that never settle.
     overfit_rise : float
         Overfitting: the mean validation loss of the last window is at least this much above its lowest stretch,
         relative, and above it by more than the noise band, in each of the last two windows ...
@@ -93,6 +104,11 @@ class Thresholds:
     zigzag_progress: float = 0.05
     zigzag_spike: float = 0.5
     zigzag_spike_share: float = 0.25
+    floor_windows: int = 4
+    floor_progress: float = 0.1
+    floor_jump: float = 3.0
+    floor_jump_base: float = 0.1
+    overshoot: float = 0.1
     overfit_rise: float = 0.1
     overfit_rise_baseline: float = 0.02
     overfit_min_epochs: int = 3

@@ -61,29 +61,19 @@ def _collapse(c: Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None
             "ratio_pct": 100 * round4(loss_mean) / round4(c.base)}
 
 
-def _blocks(n_changes: int, w: int) -> list[tuple[int, int]]:
-    """Blocks of ``w`` epoch-to-epoch changes, aligned to the end of the run, oldest first."""
-    out = []
-    hi = n_changes
-    while hi - w >= 0:
-        out.append((hi - w, hi))
-        hi -= w
-    return out[::-1]
+def _zigzag(c: Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
+    """Oscillation: the training loss zig-zags in consecutive windows.
 
-
-def _oscillation(c: Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
-    """The training loss zig-zags in consecutive windows, or jumps up sharply again and again.
-
-    The validation loss is not read: on a small validation part its epoch-to-epoch scatter is noise, not a sign
-    that the steps are too large."""
+    The validation loss is not read by any oscillation rule: on a small validation part its epoch-to-epoch scatter
+    is noise, not a sign that the steps are too large."""
     found = _zigzag_blocks(c.t, c.start, th.zigzag_step, th, relaxed)
     if found is not None:
         found["kind"] = "zigzag"
-        return found
-    return _spikes(c, th, relaxed)
+    return found
 
 
 def _spikes(c: Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
+    """Oscillation: the training loss jumps up sharply, again and again."""
     series = np.concatenate([[c.start], c.t])  # epoch 0 first
     if not np.isfinite(series).all() or len(series) < 3:
         return None
@@ -100,6 +90,40 @@ def _spikes(c: Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
     return {"epoch": int(big[0]) + 1, "until": int(big[-1]) + 1, "kind": "spikes", "spikes": len(big),
             "start_loss": float(series[0]), "low": low, "big_from": float(series[k]), "big_from_epoch": k,
             "big_to": float(series[k + 1]), "big_epoch": k + 1, "big_pct": pct(series[k], series[k + 1])}
+
+
+def _floor(c: Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
+    """Oscillation: steps too large to settle. The training loss no longer improves, yet in the last
+    ``floor_windows`` windows it jumps again and again far above its lowest value there, and already in its first
+    descent (before it fell halfway) it rose. Minibatch jitter on a run that still improves, or that came down
+    smoothly, is not this."""
+    n, w, k = c.n, window(c.n), th.floor_windows
+    series = np.concatenate([[c.start], c.t])  # epoch 0 first
+    if n < k * w + 1 or not np.isfinite(series).all():
+        return None
+    f = 0.5 if relaxed else 1.0
+    low = float(series.min())
+    ref = c.base if math.isfinite(c.base) and c.base > 0 else float(series[0]) - low
+    a = n - k * w  # the tail: epochs a + 1 .. n, k windows
+    tail, before = c.t[a:], c.t[a - 1:n - 1]
+    m = n // w  # windows aligned to the end of the run: is the last one lower than any before it?
+    med = np.median(c.t[n - m * w:].reshape(m, w), axis=1)
+    best = int(np.argmin(med[:-1]))
+    if not ref > 0 or med[-1] < (1 - th.floor_progress / f) * med[best]:  # it still improves
+        return None
+    lo, ratio = int(np.argmin(tail)), 1 + f * (th.floor_jump - 1)
+    up = (tail > before) & (tail >= ratio * tail[lo]) & (tail - tail[lo] >= f * th.floor_jump_base * ref)
+    half = int(np.argmax(series <= series[0] - 0.5 * (series[0] - low)))  # the first epoch at half the fall
+    rises = np.diff(series[:half + 1])
+    if up.sum() < (1 if relaxed else 2) or not len(rises) or rises.max() < f * th.overshoot * ref:
+        return None
+    e, top = int(np.argmax(rises)), int(np.argmax(np.where(up, tail, -np.inf)))
+    return {"epoch": a + int(np.flatnonzero(up)[0]) + 1, "until": n, "kind": "floor", "jumps": int(up.sum()),
+            "jump_ratio": ratio, "tail_from": a + 1, "last_from": n - w + 1, "last_med": float(med[-1]),
+            "best_from": n - (m - best) * w + 1, "best_to": n - (m - best - 1) * w, "best_med": float(med[best]),
+            "floor": float(tail[lo]), "floor_epoch": a + lo + 1, "top": float(tail[top]), "top_epoch": a + top + 1,
+            "top_pct": pct(tail[lo], tail[top]), "over_from": float(series[e]), "over_from_epoch": e,
+            "over_to": float(series[e + 1]), "over_epoch": e + 1, "over_pct": pct(series[e], series[e + 1])}
 
 
 def _zigzag_blocks(x: np.ndarray, start: float, step: float, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:
@@ -140,6 +164,10 @@ def _zigzag_blocks(x: np.ndarray, start: float, step: float, th: Thresholds, rel
             "jump": float(jump[top]), "level": float(level[top]),
             "jump_pct": 100 * round4(float(jump[top])) / abs(round4(float(level[top]))), "flips": int(flips[top]),
             "steps": int(steps[top])}
+
+
+# the kinds of oscillation, in the order they are reported; each is held on its own evidence (held)
+OSCILLATION = (_zigzag, _spikes, _floor)
 
 
 def _overfitting(c: Curves, th: Thresholds, relaxed: bool) -> dict[str, Any] | None:

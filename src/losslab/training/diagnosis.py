@@ -6,7 +6,9 @@
 ``divergence``      the loss became NaN / infinite, or exploded far above its lowest value
 ``collapse``        the accuracy fell to one fixed value (every example given the same class) while the
                     training loss stays at or above the loss of a model that ignores the features
-``oscillation``     the training loss zig-zags up and down by large amounts (learning rate too high)
+``oscillation``     the training loss zig-zags up and down by large amounts, jumps up sharply again and again, or
+                    no longer improves while it jumps far above its floor after overshooting at the start
+                    (learning rate too high)
 ``overfitting``     the validation loss rose beyond its noise band while the training loss kept falling
 ``plateau``         the loss stood still for a long stretch: stalled (tiny updates) or later escaped
 ``underfitting``    the curves are flat far below what these data allow (a k-nearest-neighbours reference,
@@ -54,11 +56,11 @@ from . import texts as T
 from ._common import jsonable
 from ._curves import Curves, Thresholds, checkpoints, held, noise_band, noise_sd, round4, window
 from ._rules import (
+    OSCILLATION,
     _collapse,
     _dead,
     _divergence,
     _healthy,
-    _oscillation,
     _overfitting,
     _plateau,
     _still_improving,
@@ -178,7 +180,7 @@ def _certainty(code: str, ev: Mapping[str, Any], facts: RunFacts | None) -> str:
     if code == "too_short":
         return "low"
     if code == "oscillation":
-        return "high" if max(ev.get("blocks", 0), ev.get("spikes", 0)) >= 3 else "moderate"
+        return "high" if max(ev.get("blocks", 0), ev.get("spikes", 0), ev.get("jumps", 0)) >= 3 else "moderate"
     if code == "overfitting":
         return "high" if kind == "clear" and ev["last_mean"] - ev["best_mean"] > 2 * ev["band"] else "moderate"
     if code == "underfitting":
@@ -265,7 +267,8 @@ def _verdict(history: History, th: Thresholds, facts: RunFacts | None, lang: str
     collapse = held(_collapse, c, th)
     if collapse is not None:
         findings.append(_finding("collapse", collapse, lang))
-    zig = held(_oscillation, c, th)
+    # each kind of oscillation is found and held on its own evidence: the message quotes what found it
+    zig = next((f for f in (held(rule, c, th) for rule in OSCILLATION) if f is not None), None)
     if zig is not None:
         findings.append(_finding("oscillation", zig, lang))
     over = held(_overfitting, c, th)
