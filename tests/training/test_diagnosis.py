@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from losslab.training import CODES, History, Thresholds, diagnose, fit, load_dataset
+from losslab.training import CODES, History, Thresholds, TrainingError, diagnose, fit, load_dataset
 
 PATHOLOGIES = {"divergence", "collapse", "oscillation", "overfitting", "plateau", "underfitting", "dead_units"}
 POLITE = re.compile(r"(です|ます|ません|ました|でしょう|ましょう|ください)。?$")
@@ -184,3 +184,34 @@ def test_findings_in_japanese_are_polite_and_complete():
 
 def test_codes_are_documented():
     assert set(CODES) == PATHOLOGIES | {"still_improving", "healthy", "too_short"}
+
+
+API_ONLY = ("lr_schedule", "patience", "restore_best", "losslab compare", "l2=", "epochs=")
+
+
+def test_the_lab_is_advised_only_what_its_controls_can_do():
+    """Advice names only actions available where the user is: in the lab, its own controls (issue 12)."""
+    from losslab._texts import load_toml_texts
+
+    for lang in ("en", "ja"):
+        table = load_toml_texts("losslab.training", lang)["diagnosis"]
+        for code, entry in table.items():
+            if not isinstance(entry, dict):
+                continue
+            lists = [v for k, v in entry.items() if k.startswith("advice") and k != "advice_lab"]
+            shown = [entry["advice_lab"]] if "advice_lab" in entry else lists
+            for advice in shown:
+                for line in advice:
+                    assert not any(word in line for word in API_ONLY), (lang, code, line)
+
+
+def test_where_picks_the_advice():
+
+
+    run = fit("moons", model="mlp", hidden=(8, 8), epochs=60, seed=0)
+    api = diagnose(run.history, "en")
+    lab = diagnose(run.history, "en", where="lab")
+    assert [f.code for f in api.findings] == [f.code for f in lab.findings]
+    assert [f.message for f in api.findings] == [f.message for f in lab.findings]
+    with pytest.raises(TrainingError, match="where"):
+        diagnose(run.history, "en", where="notebook")

@@ -154,7 +154,7 @@ def diagnosis(task: DataTask, loss: str, records: list[dict[str, Any]], initial:
         return None
     history = History(task=task, loss=loss, records=records, initial=initial, baseline=baseline)
     try:
-        result = diagnose(history, lang=lang, facts=facts)
+        result = diagnose(history, lang=lang, facts=facts, where="lab")  # advice names the page's controls
     except (TrainingError, ValueError, KeyError):  # pragma: no cover - defensive
         return None
     return jsonable(result.to_dict() if hasattr(result, "to_dict") else result)

@@ -44,6 +44,7 @@ validation rows. Without them (``diagnose(history)`` alone), ``underfitting`` co
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Mapping
@@ -53,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from . import texts as T
-from ._common import jsonable
+from ._common import TrainingError, jsonable
 from ._curves import Curves, Thresholds, checkpoints, held, noise_band, noise_sd, round4, window
 from ._rules import (
     OSCILLATION,
@@ -214,8 +215,22 @@ def _certainty_key(code: str, ev: Mapping[str, Any]) -> str:
     return "underfitting_baseline" if code == "underfitting" and ev.get("kind") is None else code
 
 
+WHERE: tuple[str, ...] = ("api", "lab")
+"""Where the advice is read: ``"api"`` (Python and the command line: fit's options, losslab compare) or ``"lab"``
+(the page's own controls: the learning rate, batch size, optimizer, regularization, layers, Play and Pause)."""
+
+
+def _for_lab(f: Finding, lang: str) -> Finding:
+    """The finding with the advice the lab can act on, where its texts have one (``advice_lab``)."""
+    try:
+        advice = T.items(f"diagnosis.{f.code}.advice_lab", lang, **{k: _show(k, v) for k, v in f.evidence.items()})
+    except KeyError:
+        return f
+    return dataclasses.replace(f, advice=tuple(advice))
+
+
 def diagnose(history: History, lang: str | None = "en", *, thresholds: Thresholds | None = None,
-             facts: RunFacts | None = None) -> Diagnosis:
+             facts: RunFacts | None = None, where: str = "api") -> Diagnosis:
     """Read a run's curves and say what they show, in ``lang`` ("en" or "ja").
 
     Parameters
@@ -229,6 +244,8 @@ def diagnose(history: History, lang: str | None = "en", *, thresholds: Threshold
     facts : RunFacts, optional
         What the history does not record (``Run.diagnose`` passes them): a reachable reference score, which
         ``underfitting`` is then judged against, and the dead ReLU units (a ``dead_units`` finding).
+    where : {"api", "lab"}
+        Where the advice is read (:data:`WHERE`): it names only what can be done there.
 
     Returns
     -------
@@ -248,6 +265,10 @@ def diagnose(history: History, lang: str | None = "en", *, thresholds: Threshold
     dead = _dead(facts.dead if facts is not None else None, th)
     if dead is not None:
         findings.append(_finding("dead_units", dead, lang, facts))
+    if where not in WHERE:
+        raise TrainingError(f"where must be one of {', '.join(WHERE)}, not {where!r}")
+    if where == "lab":
+        findings = [_for_lab(f, lang) for f in findings]
     return Diagnosis(tuple(findings), lang)
 
 
