@@ -190,6 +190,7 @@ def _power(a: Any, b: Any) -> Any:
             n >>= 1
             if n:
                 base = base * base
+        assert out is not None  # |b| > 2 sets a bit
         return 1.0 / out if b < 0 else out
     return a ** b
 
