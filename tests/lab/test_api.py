@@ -348,6 +348,36 @@ def test_datasets(client):
     assert r.status_code == 422 and "1000" in error_of(r)["expected"]
 
 
+def test_an_upload_suggests_a_class_column_and_leaves_row_ids_out(client):
+    rng = np.random.default_rng(3)
+    fruits = ["りんご", "みかん", "ぶどう"]
+    lines = ["id,noise,長さ,果物"] + [f"{i + 1},{rng.normal():.4f},{rng.normal() + k:.3f},{fruits[k]}"
+                                      for i, k in enumerate(rng.integers(0, 3, 60))]
+    up = client.post("/api/uploads?name=fruit.csv", content="\n".join(lines).encode(),
+                     headers={"content-type": "text/csv"}).json()
+    assert up["suggested_class"] == "果物"  # text with 3 values, not the continuous noise column
+    assert up["id_like"] == [{"name": "id", "why": "name"}]
+    out = client.post("/api/datasets", json={"name": "upload", "upload": up["id"]}).json()
+    params = out["info"]["params"]
+    assert params["target"] == "果物" and params["target_chosen"] and params["target_why"] == "text"
+    assert params["features"] == ["noise", "長さ"] and params["left_out"] == [{"name": "id", "why": "name"}]
+    # an unnamed row number (all distinct whole numbers) is id-like too; with it left out one feature is short
+    lines = ["n,noise,果物"] + [f"{i + 7},{rng.normal():.4f},{fruits[i % 3]}" for i in range(30)]
+    up = client.post("/api/uploads?name=f.csv", content="\n".join(lines).encode(),
+                     headers={"content-type": "text/csv"}).json()
+    assert up["suggested_class"] == "果物" and up["id_like"] == [{"name": "n", "why": "integers"}]
+    r = client.post("/api/datasets", json={"name": "upload", "upload": up["id"]})
+    assert r.status_code == 422 and "row ids: n" in error_of(r)["got"]
+    chosen = client.post("/api/datasets", json={"name": "upload", "upload": up["id"], "features": ["n", "noise"]})
+    assert chosen.status_code == 200 and chosen.json()["info"]["params"]["left_out"] == []
+    # the page's sentences for both exist in both languages
+    for lang in ("en", "ja"):
+        texts = tomllib.loads((STATIC.parent / "texts" / f"{lang}.toml").read_text("utf-8"))["classify"]
+        for key in ("upload_chosen_text", "upload_chosen_integers", "upload_chosen_name", "upload_left_out_name",
+                    "upload_left_out_integers", "upload_left_out_text"):
+            assert texts[key]
+
+
 # --------------------------------------------------------------------------------------------------------- runs
 RUN = {"data": {"name": "moons", "n_samples": 100, "seed": 1}, "model": {"kind": "mlp", "hidden": [4]},
        "loss": "bce", "optimizer": "adam", "lr": 0.05, "batch_size": 20}

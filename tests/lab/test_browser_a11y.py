@@ -77,3 +77,42 @@ def test_the_page_has_one_h1_and_its_scroll_boxes_are_reachable(page, live_serve
     assert box.get_attribute("aria-label")
     box.focus()
     assert page.evaluate("document.activeElement.classList.contains('table-wrap')")
+
+
+def test_the_decision_map_is_reachable_by_keyboard(page, live_server):
+    """Issue 16: the map takes the focus; the arrow keys move a visible cursor over the examples and Enter traces
+    the one under it, as a click does."""
+    page.goto(live_server.url + "?panel=classify&c.n=120")
+    page.wait_for_selector(READY, timeout=30_000)
+    canvas = page.locator("#panel-classify .map-wrap canvas")
+    assert canvas.get_attribute("tabindex") == "0"
+    assert canvas.get_attribute("role") == "application"
+    assert "arrow keys" in (canvas.get_attribute("aria-label") or "")
+    api = "window.__lab.panels.get('classify').api.run"
+    page.wait_for_function(f"{api}.dataset !== null && {api}.dataset.points.length > 0")
+    # Enter before a run says what to press first
+    canvas.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#panel-classify .map-cursor').textContent.includes('Play')")
+    page.click("button[data-key='c.stepbtn']")
+    page.wait_for_function(f"{api}.id !== null && {api}.epoch >= 1")
+    canvas.focus()
+    assert page.evaluate("document.activeElement.tagName") == "CANVAS"
+    page.keyboard.press("Escape")
+    assert page.evaluate(f"{api}.cursor") is None
+    page.keyboard.press("ArrowRight")
+    first = page.evaluate(f"{api}.cursor")
+    page.keyboard.press("ArrowRight")
+    second = page.evaluate(f"{api}.cursor")
+    assert first and second and first != second
+    xs = [page.evaluate(f"(c) => {api}.dataset.points.find((p) => p.split === c.split && p.index === c.index).x1", c)
+          for c in (first, second)]
+    assert xs[1] > xs[0]  # the second example lies to the right of the first
+    cursor_text = page.locator("#panel-classify .map-cursor").inner_text()
+    assert f"Example {second['index']}" in cursor_text
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#panel-classify .trace-steps li")
+    heading = page.locator("#panel-classify .trace-steps").locator("xpath=..").locator("strong").first.inner_text()
+    assert f"Example {second['index']} of the {'training' if second['split'] == 'train' else 'validation'}" in heading
+    assert page.evaluate(f"{api}.traced") == second

@@ -106,14 +106,19 @@ def test_the_classification_lab_trains_on_an_uploaded_file(page, live_server):
                          files=[{"name": "shapes.csv", "mimeType": "text/csv", "buffer": classes_csv()}])
     page.wait_for_function(f"{INFO}.name === 'shapes.csv'")
     info = page.evaluate(INFO)
-    # the class column is the one with few values; the two features are the numeric columns after it
+    # the class column is the one with few values; the row id is left out of the features (issue 16), and the
+    # box says which class column was chosen and which column was left out
     assert info["target_name"] == "kind" and info["class_names"] == ["tall", "wide"]
     assert page.locator("select[data-key='c.target']").input_value() == "kind"
     features = page.eval_on_selector_all("select[data-key='c.features']", "xs => xs.map(x => x.value)")
-    assert features == ["id", "width"]
-    # x₂: the height, not the row number
+    assert features == ["width", "height"]
+    page.wait_for_function(f"{INFO}.feature_names.join() === 'width,height'")
+    box = page.locator("#panel-classify .upload-box").inner_text()
+    assert "The class column 'kind' was chosen" in box and "'id' is left out of the features" in box
+    # the row id can still be chosen, and back
+    page.select_option("select[data-key='c.features'] >> nth=0", "id")
+    page.wait_for_function(f"{INFO}.feature_names.join() === 'id,height'")
     page.select_option("select[data-key='c.features'] >> nth=0", "width")
-    page.select_option("select[data-key='c.features'] >> nth=1", "height")
     page.wait_for_function(f"{INFO}.feature_names.join() === 'width,height'")
     assert "tall" in page.locator("#panel-classify .map-legend").inner_text()
     assert "shapes.csv" in page.locator("#panel-classify .upload-box").inner_text()

@@ -42,6 +42,8 @@ class Table:
     name: str
     columns: dict[str, np.ndarray]
     target: str | None = None  # the suggested target column
+    class_column: str | None = None  # the suggested class column of the classification lab
+    id_like: dict[str, str] = field(default_factory=dict)  # column → why it looks like a row id (left out)
     encoding: str | None = None
     delimiter: str | None = None
     size: int = 0  # bytes of the file
@@ -120,8 +122,9 @@ def parse_csv(raw: bytes, name: str, limits: Limits) -> Table:
                            f"{len(row)} values on line {i + 2}",
                            "a value holding the separator must be quoted; or a column name is missing")
     columns = csv_columns(header, body)  # numbers (missing → NaN) or text (missing → None), column by column
+    ids = id_like_columns(columns)
     return Table(name=name, columns=columns, target=_suggest_target(columns), encoding=encoding,
-                 delimiter=delimiter, size=len(raw))
+                 delimiter=delimiter, size=len(raw), class_column=suggest_class(columns, ids), id_like=ids)
 
 
 def _suggest_target(columns: Mapping[str, np.ndarray]) -> str | None:
@@ -133,6 +136,56 @@ def _suggest_target(columns: Mapping[str, np.ndarray]) -> str | None:
         if guess in lowered:
             return lowered[guess]
     return names[-1]
+
+
+ID_NAMES = ("id", "番号", "index", "idx", "行番号")
+_CLASS_MIN, _CLASS_MAX = 2, 30  # a plausible class column holds 2 to 30 distinct values
+
+
+def id_like_columns(columns: Mapping[str, np.ndarray]) -> dict[str, str]:
+    """The columns that look like a row id, each with why: ``"name"`` (called id, ID, 番号, index...),
+    ``"integers"`` (all distinct whole numbers) or ``"text"`` (all distinct strings). Such a column is no feature
+    and no class; the classification lab leaves it out unless it is chosen explicitly."""
+    out: dict[str, str] = {}
+    for name, col in columns.items():
+        if name.strip().lower() in ID_NAMES:
+            out[name] = "name"
+            continue
+        if col.dtype == object:
+            present = [v for v in col if v is not None]
+            if len(present) > 2 and len(set(present)) == len(present):  # every class needs 2 rows: no class
+                out[name] = "text"
+            continue
+        values = col[np.isfinite(col)]
+        if (values.size >= 10 and values.size == col.size and np.all(values == np.round(values))
+                and np.unique(values).size == values.size):
+            out[name] = "integers"
+    return out
+
+
+def _class_like(col: np.ndarray) -> bool:
+    """2 to 30 distinct values, as text or as whole numbers (a column of measurements is no class)."""
+    if not _CLASS_MIN <= _distinct(col) <= _CLASS_MAX:
+        return False
+    if col.dtype == object:
+        return True
+    values = col[np.isfinite(col)]
+    return bool(np.all(values == np.round(values)))
+
+
+def suggest_class(columns: Mapping[str, np.ndarray], id_like: Mapping[str, str] | None = None) -> str | None:
+    """The classification lab's suggested class column: one named like a target (label, class, ...) when it is
+    class-like, else the last class-like column (text preferred over whole numbers), else None."""
+    ids = id_like if id_like is not None else id_like_columns(columns)
+    plausible = [n for n, c in columns.items() if n not in ids and _class_like(c)]
+    if not plausible:
+        return None
+    lowered = {n.strip().lower(): n for n in plausible}
+    for guess in TARGET_NAMES:
+        if guess in lowered:
+            return lowered[guess]
+    text = [n for n in plausible if columns[n].dtype == object]
+    return (text or plausible)[-1]
 
 
 # ---------------------------------------------------------------------------------------------------- summaries
@@ -175,7 +228,8 @@ def summary(table: Table) -> dict[str, Any]:
     return {"id": table.id, "name": table.name, "rows": table.rows, "bytes": table.size,
             "encoding": table.encoding, "delimiter": table.delimiter,
             "columns": [column_info(c, table.columns[c]) for c in names], "head": head,
-            "suggested_target": table.target}
+            "suggested_target": table.target, "suggested_class": table.class_column,
+            "id_like": [{"name": c, "why": why} for c, why in table.id_like.items()]}
 
 
 # ---------------------------------------------------------------------------------------------------- the store
@@ -273,15 +327,22 @@ def classification_arrays(table: Table, target: str | None, features: Sequence[s
     (by ``seed``) is kept. Returns ``(X, labels, feature names, what was done)``.
     """
     names = list(table.columns)
-    target = target if target is not None else table.target
+    chosen = target is None
+    if target is None:
+        target = table.class_column if table.class_column is not None else table.target
     if target not in table.columns:
         raise LabError(422, "data.target", "a column of the file: " + _listing(names), repr(target))
+    left_out: list[dict[str, str]] = []
     numeric = [c for c in names if c != target and table.columns[c].dtype != object]
     if features is None:
+        left_out = [{"name": c, "why": table.id_like[c]} for c in numeric if c in table.id_like]
+        numeric = [c for c in numeric if c not in table.id_like]
         if len(numeric) < 2:
+            ids = "; left out as row ids: " + _listing([d["name"] for d in left_out]) if left_out else ""
             raise LabError(422, "data.features", "two columns of numbers besides the class column",
-                           f"{len(numeric)}: " + (_listing(numeric) or "none"),
-                           "the classification lab draws the data in the plane: x₁ and x₂")
+                           f"{len(numeric)}: " + (_listing(numeric) or "none") + ids,
+                           "the classification lab draws the data in the plane: x₁ and x₂"
+                           + ("; choose a row-id column explicitly if it is a feature" if left_out else ""))
         features = numeric[:2]
     features = list(features)
     if len(features) != 2 or features[0] == features[1]:
@@ -326,7 +387,10 @@ def classification_arrays(table: Table, target: str | None, features: Sequence[s
             raise LabError(422, "data", f"every class among a sample of {max_rows} rows",
                            "a class too rare to be sampled", "upload fewer rows, with the rare class in them")
     info = {"file": table.name, "target": target, "features": features, "rows": table.rows, "complete": total,
-            "dropped": dropped, "used": len(labels), "sampled": sampled}
+            "dropped": dropped, "used": len(labels), "sampled": sampled, "target_chosen": chosen,
+            "target_why": (("name" if target.strip().lower() in TARGET_NAMES else
+                            "text" if table.columns[target].dtype == object else "integers") if chosen else None),
+            "left_out": left_out}
     return X.astype(np.float64), labels.astype(str), features, info
 
 

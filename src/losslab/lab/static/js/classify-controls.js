@@ -8,6 +8,9 @@ import { el, fmt, pct, download, reportError } from './util.js';
 import { t, tr } from './i18n.js';
 import * as S from './state.js';
 import { uploadCSV } from './api.js';
+
+// the column names the server takes for a class column (lab/_uploads.py TARGET_NAMES)
+const TARGET_NAMES = ['target', 'label', 'labels', 'y', 'class', 'species', 'outcome', 'diagnosis', 'category'];
 import { slider, select, radios, toggle, number, button, heading, para, scrollBox } from './controls.js';
 import * as C from './catalog.js';
 import { DATASETS, LRS, RATES, BATCHES, SPEEDS, lossOptions, defaultLoss } from './classify-state.js';
@@ -108,11 +111,13 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
     onChange: (v) => { st.rate = Number(v); page.save(); page.command({ action: 'set', regularization: st.reg, reg_rate: st.rate }); curves.specSoon(); } });
 
   // output
-  const canvas = el('canvas', { width: 400, height: 400, role: 'img', tabindex: '-1' });
+  // the map takes the focus: the arrow keys move a cursor over the examples, Enter traces one (classify.js)
+  const canvas = el('canvas', { width: 400, height: 400, role: 'application', tabindex: '0' });
   const mapLabel = el('p', { class: 'sr-only', id: 'map-desc', 'aria-live': 'off' });
+  const mapCursor = el('p', { class: 'help map-cursor', 'aria-live': 'polite' });
   canvas.setAttribute('aria-describedby', 'map-desc');
-  canvas.dataset.tLabel = 'classify.map_label';
-  canvas.setAttribute('aria-label', t('classify.map_label'));
+  canvas.dataset.tLabel = 'classify.map_aria';
+  canvas.setAttribute('aria-label', t('classify.map_aria'));
   const mapLegend = el('p', { class: 'map-legend' });
   const showValCtl = toggle({ key: 'c.showval', label: 'classify.show_val', value: st.showVal, onChange: (v) => { st.showVal = v; page.save(); page.drawMap(); } });
   const mapTable = scrollBox(null, { cls: 'data-table', label: 'classify.map_label' });
@@ -146,7 +151,7 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
     optCtl.node, lrCtl.node, regCtl.node, rateCtl.node);
   const colOut = el('div', { class: 'results' },
     tr(el('h3', { class: 'group-title' }), 'classify.group_output'),
-    el('div', { class: 'map-wrap' }, canvas), mapLegend, mapLabel, el('div', { class: 'row' }, showValCtl.node, mapTableBtn, mapPngBtn), mapTable,
+    el('div', { class: 'map-wrap' }, canvas), mapCursor, mapLegend, mapLabel, el('div', { class: 'row' }, showValCtl.node, mapTableBtn, mapPngBtn), mapTable,
     numbers, diagBox);
   section.append(
     heading(2, 'classify.title', { id: 'classify-h' }),
@@ -184,12 +189,9 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
     }
     st.upload = got;
     const names = got.columns.map((c) => c.name);
-    if (!names.includes(st.target)) {
-      // the class column: the file's suggested target when it holds few values, else the first such column
-      const few = got.columns.filter((c) => c.distinct >= 2 && c.distinct <= 6);
-      const suggested = few.find((c) => c.name === got.suggested_target);
-      st.target = suggested ? suggested.name : (few.length ? few[few.length - 1].name : got.suggested_target);
-    }
+    // the class column: the server's suggestion (text or few whole numbers, the last such column, never a row id)
+    if (got.suggested_class) st.target = got.suggested_class;
+    else if (!names.includes(st.target)) st.target = got.suggested_target;
     st.features = st.features.filter((f) => names.includes(f) && f !== st.target);
     st.data = 'upload';
     dataCtl.value = 'upload';
@@ -208,7 +210,10 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
     for (const c of [uploadTarget, uploadX1, uploadX2]) c.node.hidden = false;
     const numeric = up.columns.filter((c) => c.kind === 'number' && c.name !== st.target).map((c) => c.name);
     if (st.features.length !== 2 || !st.features.every((f) => numeric.includes(f)) || st.features[0] === st.features[1]) {
-      st.features = numeric.slice(0, 2);
+      // by default a column that looks like a row id (named id, or every value different) is no feature
+      const ids = new Set((up.id_like || []).map((d) => d.name));
+      const plain = numeric.filter((n) => !ids.has(n));
+      st.features = (plain.length >= 2 ? plain : numeric).slice(0, 2);
     }
     uploadTarget.setOptions(up.columns.map((c) => ({ value: c.name, text: t('classify.upload_column', { name: c.name, n: c.distinct }) })), st.target);
     const opts = numeric.map((n) => ({ value: n, text: n }));
@@ -221,6 +226,15 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
     const parts = [t('classify.upload_info', { file: p.file, used: p.used, target: p.target })];
     if (p.dropped) parts.push(t('classify.upload_dropped', { n: p.dropped }));
     if (p.sampled) parts.push(t('classify.upload_sampled', { used: p.used, total: p.complete }));
+    const up = st.upload;
+    if (up && up.suggested_class && p.target === up.suggested_class) {
+      const col = up.columns.find((c) => c.name === p.target);
+      const why = TARGET_NAMES.includes(p.target.trim().toLowerCase()) ? 'name' : col && col.kind === 'text' ? 'text' : 'integers';
+      parts.push(t(`classify.upload_chosen_${why}`, { target: p.target, n: col ? col.distinct : '' }));
+    }
+    for (const d of (up && up.id_like) || []) {
+      if (d.name !== p.target && !(p.features || []).includes(d.name)) parts.push(t(`classify.upload_left_out_${d.why}`, { name: d.name }));
+    }
     uploadInfo.textContent = parts.join(' ');
   }
 
@@ -248,7 +262,7 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
   }
 
   return {
-    section, playBtn, stepBtn, stateOut, stopNote, runLive, epochOut, speedCtl, uploadInfo, canvas, mapLegend, mapLabel,
+    section, playBtn, stepBtn, stateOut, stopNote, runLive, epochOut, speedCtl, uploadInfo, canvas, mapCursor, mapLegend, mapLabel,
     mapTable, numbers, diagBox, traceIndex, traceSplit, traceBox, traceSection,
     syncData, syncUpload, drawUploadInfo, drawLayers,
   };

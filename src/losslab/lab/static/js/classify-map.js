@@ -57,6 +57,15 @@ export function drawMap({ canvas, legend, label }, run, showVal) {
       ctx.beginPath(); ctx.arc(px, py, r * 2.6, 0, 2 * Math.PI); ctx.stroke();
     }
   }
+  if (run.cursor) { // the keyboard's cursor: a square, dark outside and white inside, visible on any colour
+    const p = ds.points.find((q) => q.split === run.cursor.split && q.index === run.cursor.index);
+    if (p && (showVal || p.split !== 'val')) {
+      const [px, py] = toPx(p.x1, p.x2);
+      const h = r * 2.4;
+      ctx.lineWidth = 3 * dpr; ctx.strokeStyle = '#111'; ctx.strokeRect(px - h, py - h, 2 * h, 2 * h);
+      ctx.lineWidth = 1.2 * dpr; ctx.strokeStyle = '#fff'; ctx.strokeRect(px - h + 2 * dpr, py - h + 2 * dpr, 2 * h - 4 * dpr, 2 * h - 4 * dpr);
+    }
+  }
   const counts = {};
   for (const p of ds.points) counts[p.split] = (counts[p.split] || 0) + 1;
   legend.replaceChildren(...legendItems(ds, m));
@@ -80,6 +89,29 @@ export function pointAt(canvas, run, showVal, event) {
     if (d < bestD) { bestD = d; best = p; }
   }
   return best && Math.sqrt(bestD) < (2 * L) * 0.04 ? best : null;
+}
+
+/** The example the keyboard's cursor moves to from `run.cursor` in the direction `[dx, dy]` (x₂ up): the nearest one
+ *  ahead, a step off the line counting double; the first move starts at the example nearest the map's centre. */
+export function nextPoint(run, showVal, [dx, dy]) {
+  const ds = run.dataset;
+  if (!ds) return null;
+  const points = ds.points.filter((p) => showVal || p.split !== 'val');
+  const c = run.cursor;
+  const from = c && points.find((p) => p.split === c.split && p.index === c.index);
+  let best = null;
+  let bestD = Infinity;
+  for (const p of points) {
+    let d;
+    if (!from) d = p.x1 ** 2 + p.x2 ** 2;
+    else {
+      const ahead = (p.x1 - from.x1) * dx + (p.x2 - from.x2) * dy;
+      if (ahead <= 1e-9) continue;
+      d = ahead + 2 * Math.abs((p.x1 - from.x1) * dy - (p.x2 - from.x2) * dx);
+    }
+    if (d < bestD) { bestD = d; best = p; }
+  }
+  return best || from || null;
 }
 
 function legendItems(ds, m) {

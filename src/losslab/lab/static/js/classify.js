@@ -21,7 +21,7 @@ import { SPEEDS, readState, emptyRun, lossOptions, defaultLoss, saveState, runSe
 import { buildControls } from './classify-controls.js';
 import { runClient } from './classify-run.js';
 import { liveCurves } from './classify-curves.js';
-import { drawMap, pointAt, className } from './classify-map.js';
+import { drawMap, pointAt, nextPoint, className } from './classify-map.js';
 
 const SEVERITY_MARK = { ok: '✓ ', info: 'ℹ ', warning: '⚠ ', error: '✖ ' };
 
@@ -40,7 +40,7 @@ export function mount(root, boot) {
     togglePlay: () => client.togglePlay(), command: (cmd) => client.command(cmd), newRun: () => client.newRun(),
     reset, save, drawMap: redrawMap, drawMapTable, exportData, trace,
   } });
-  const { section, playBtn, stepBtn, stateOut, stopNote, runLive, epochOut, speedCtl, uploadInfo, canvas, mapLegend, mapLabel,
+  const { section, playBtn, stepBtn, stateOut, stopNote, runLive, epochOut, speedCtl, uploadInfo, canvas, mapCursor, mapLegend, mapLabel,
     mapTable, numbers, diagBox, traceIndex, traceSplit, traceBox, traceSection } = ui;
   const client = runClient(run, {
     settings: () => runSettings(st, PARAMS), speed: () => SPEEDS[st.speed], setState, schedule,
@@ -197,12 +197,41 @@ export function mount(root, boot) {
     schedule();
     traceBox.replaceChildren(renderTrace(got));
   }
+  function tracePoint(p) {
+    traceIndex.value = p.index;
+    traceSplit.value = p.split;
+    trace(p.index, p.split);
+  }
   canvas.addEventListener('click', (event) => {
     const best = pointAt(canvas, run, st.showVal, event);
-    if (best) {
-      traceIndex.value = best.index;
-      traceSplit.value = best.split;
-      trace(best.index, best.split);
+    if (best) { run.cursor = { index: best.index, split: best.split }; tracePoint(best); }
+  });
+  // the map by keyboard: an arrow key moves the cursor to the nearest example that way, Enter traces it (as a
+  // click does), Escape takes the cursor away; each move is said in words (mapCursor, a polite live region)
+  const ARROWS = { ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+  canvas.addEventListener('keydown', (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (ARROWS[event.key]) {
+      event.preventDefault();
+      const p = nextPoint(run, st.showVal, ARROWS[event.key]);
+      if (!p) return;
+      run.cursor = { index: p.index, split: p.split };
+      run.mapDirty = true;
+      schedule();
+      mapCursor.textContent = t('classify.map_cursor', { n: p.index, split: t(`trace.${p.split}`), k: p.label,
+        cls: className(p.class), x1: fmt(p.x1, 3), x2: fmt(p.x2, 3) });
+    } else if (event.key === 'Enter' || event.key === ' ') {
+      const c = run.cursor;
+      const p = c && run.dataset && run.dataset.points.find((q) => q.split === c.split && q.index === c.index);
+      if (!p) return;
+      event.preventDefault();
+      if (!run.id) { mapCursor.textContent = t('classify.map_cursor_norun'); return; }
+      tracePoint(p);
+    } else if (event.key === 'Escape' && run.cursor) {
+      run.cursor = null;
+      mapCursor.textContent = '';
+      run.mapDirty = true;
+      schedule();
     }
   });
 
@@ -238,6 +267,7 @@ export function mount(root, boot) {
   S.applyHide(section);
   onLang((code) => {
     ui.drawLayers();
+    mapCursor.textContent = ''; // said again in the new language on the next move
     setState(run.state);
     run.mapDirty = true;
     schedule();
