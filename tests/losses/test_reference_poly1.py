@@ -52,3 +52,14 @@ def test_confident_rows_against_mpmath() -> None:
             return float(-mpmath.log(p) + (1 - p))
         expected = [ref(z[0], 0), ref(z[1], 0)]
     np.testing.assert_allclose(losslab.get("poly1", from_logits=True)(z, y, reduction="none"), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("row", [[8.0, 0.0, 0.0], [6.0, 1.0, 0.0], [20.0, 0.0, 0.0], [2.0, 1.0, 0.0]])
+def test_epsilon_minus_one_on_confident_rows_keeps_its_digits(row):
+    """At ε = −1 poly-1 is log1p(s) − s/(1+s) ≈ s²/2 on a confident row: summed as a series, not subtracted."""
+    mpmath.mp.dps = 50
+    s = sum(mpmath.e ** (mpmath.mpf(v) - mpmath.mpf(row[0])) for v in row[1:])
+    exact = float(mpmath.log(1 + s) - s / (1 + s))
+    loss = losslab.get("poly1", from_logits=True, epsilon=-1.0)
+    assert float(loss(np.array([row]), np.array([0]))) == pytest.approx(exact, rel=1e-14)
+    assert float(loss(np.array([row], dtype=np.float32), np.array([0]))) == pytest.approx(exact, rel=1e-6)

@@ -89,16 +89,43 @@ register(LossDefinition(
 
 
 # ------------------------------------------------------------------------------------------------------- poly-1
+_SERIES_BELOW = 0.05
+_SERIES_TERMS = 14  # 0.05**12 / 14 < 1e-16 of the leading term u**2 / 2
+
+
+def _log1p_minus_u(xp: Namespace, u: Array, log1p_s: Array, lead: Array | None) -> Array:
+    """g = log1p(s) − u with u = s / (1 + s), i.e. −log(1 − u) − u = u²/2 + u³/3 + …: summed as that series for
+    small u, where the difference of two nearly equal numbers would lose every digit (poly-1 at ε = −1 on a
+    confident row is g itself). For autograd, log1p(s + lead) − u = g(u) + log1p(lead) (lead is 0, its
+    derivative is not): the series branch adds log1p(lead) so both branches carry the same gradient."""
+    small = u < _SERIES_BELOW
+    us = xp.where(small, u, 0.0 * u)
+    series = 0.0 * u
+    power = us * us
+    for k in range(2, _SERIES_TERMS + 2):
+        series = series + power / k
+        power = power * us
+    if lead is not None:
+        series = series + xp.log1p(lead)
+    return xp.where(small, series, log1p_s - u)
+
+
 def poly1_value(xp: Namespace, pred: Array, target: Array, epsilon: float, from_logits: bool, eps: float) -> Array:
     if from_logits:
         parts = softmax_parts(xp, pred)
-        ce = xp.sum(target * (parts.gap + parts.log1p_s), axis=1)
-        one_minus = xp.sum(target * parts.one_minus_prob(xp), axis=1)
+        one_minus_each = parts.one_minus_prob(xp)
+        # the arg-max class: CE term log1p(s) and 1 − p = u, so (1 + ε) u + g(u) with g ≥ 0 summed without
+        # cancellation; the other classes have p small and nothing cancels
+        u = parts.s / (1.0 + parts.s) if parts.lead is None else one_minus_each
+        # gap is 0 at the arg-max but carries its derivative (-1) for autograd, as in cross-entropy
+        top = parts.gap + (1.0 + epsilon) * u + _log1p_minus_u(xp, u, parts.log1p_s, parts.lead)
+        rest = parts.gap + parts.log1p_s + epsilon * one_minus_each
+        return xp.sum(target * xp.where(parts.argmax_onehot > 0, top, rest), axis=1)
     else:
         pc, _ = clip_probability(xp, pred, eps)
         ce = -xp.sum(target * xp.log(pc), axis=1)
         one_minus = xp.sum(target * (1.0 - pc), axis=1)
-    return ce + epsilon * one_minus
+        return ce + epsilon * one_minus
 
 
 def poly1_grad(xp: Namespace, pred: Array, target: Array, epsilon: float, from_logits: bool, eps: float) -> Array:
