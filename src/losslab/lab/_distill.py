@@ -30,7 +30,7 @@ from ..distill._inputs import soften
 from ..errors import LossInputError
 from . import _figures as F
 from ._distill_calls import lab_text, library_calls, modes_figure
-from ._errors import LabError
+from ._errors import LabError, WordedInputError
 from ._models import Lang, _Strict
 from ._texts import flat
 
@@ -51,17 +51,6 @@ _GOT = {"sum": re.compile(r"summing to (\S+?)\.?$"), "negative": re.compile(r"th
         "shape": re.compile(r"^shape \((\d+),\)$")}
 
 
-class _Worded(LossInputError):
-    """A :class:`LossInputError` whose ``message`` is a sentence of the lab's texts (the request's language)."""
-
-    def __init__(self, error: LossInputError, message: str) -> None:
-        super().__init__(error.loss, error.argument, error.expected, error.got, error.hint)
-        self.worded = message
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {**super().to_dict(), "message": self.worded}
-
-
 class DistillRefusal(LabError):
     """The library's refusal as a 422: its own words in English, the lab's (``[distill.errors]``) in Japanese."""
 
@@ -80,7 +69,7 @@ class DistillRefusal(LabError):
         got = lab_text(f"distill.errors.{kind}_got", lang, value=found.group(1)) if found else exc.got
         message = lab_text("distill.errors.message", lang, where=exc.loss, argument=exc.argument,
                            expected=expected, got=got, hint=hint)
-        self.error = _Worded(LossInputError(exc.loss, exc.argument, expected, got, hint), message)
+        self.error = WordedInputError(LossInputError(exc.loss, exc.argument, expected, got, hint), message)
 
 
 class DistillRequest(_Strict):

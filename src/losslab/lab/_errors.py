@@ -22,8 +22,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import LossInputError
 
-__all__ = ["MAX_JSON_DEPTH", "BodyLimit", "LabError", "SafeJSONResponse", "error_body", "install_handlers",
-           "json_depth", "json_safe"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "BodyLimit",
+    "LabError",
+    "SafeJSONResponse",
+    "WordedInputError",
+    "error_body",
+    "install_handlers",
+    "json_depth",
+    "json_safe",
+]
 
 MAX_JSON_DEPTH = 64
 """The deepest nesting of arrays and objects a JSON body may have (the lab's deepest is rows of numbers: 3)."""
@@ -70,6 +79,18 @@ def json_safe(value: Any) -> Any:
 def error_body(error: LossInputError) -> dict[str, Any]:
     out: dict[str, Any] = json_safe({"error": error.to_dict()})
     return out
+
+
+class WordedInputError(LossInputError):
+    """A :class:`LossInputError` whose ``message`` is a sentence of the lab's texts in the request's language
+    (the other fields stay the library's, for scripts)."""
+
+    def __init__(self, error: LossInputError, message: str) -> None:
+        super().__init__(error.loss, error.argument, error.expected, error.got, error.hint)
+        self.worded = message
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {**super().to_dict(), "message": self.worded}
 
 
 class SafeJSONResponse(JSONResponse):

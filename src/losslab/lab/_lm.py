@@ -25,7 +25,7 @@ from .. import lm
 from .._texts import normalize_lang
 from ..errors import LossInputError
 from . import _figures as F
-from ._errors import LabError
+from ._errors import LabError, WordedInputError
 from ._limits import Limits
 from ._lm_runs import LMJobs, LMRunRequest, fitted
 from ._models import Lang, _Strict
@@ -53,18 +53,7 @@ class LMRefusal(LabError):
         super().__init__(422, argument, words["expected"], got, words["hint"])
         message = lab_text("lm.errors.message", lang, argument=argument, expected=words["expected"], got=got,
                            hint=words["hint"])
-        self.error = _Worded(self.error, message)
-
-
-class _Worded(LossInputError):
-    """A :class:`LossInputError` whose ``message`` is a sentence of the lab's texts instead of the English one."""
-
-    def __init__(self, error: LossInputError, message: str) -> None:
-        super().__init__(error.loss, error.argument, error.expected, error.got, error.hint)
-        self.worded = message
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {**super().to_dict(), "message": self.worded}
+        self.error = WordedInputError(self.error, message)
 
 
 class ModelChoice(_Strict):
