@@ -11,7 +11,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 READY = "body[data-ready=true]"
-PANELS = ("explorer", "darts", "regression", "classify", "trace", "accuracy", "choose", "formula", "lm")
+PANELS = ("explorer", "darts", "regression", "classify", "trace", "accuracy", "choose", "formula", "lm", "distill")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 # Rules left out, each with its reason. Empty: every violation axe found was fixed (issue 16). A rule that cannot be

@@ -12,7 +12,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 READY = "body[data-ready=true]"
-PANELS = ("explorer", "darts", "regression", "classify", "trace", "accuracy", "choose", "formula", "lm")
+PANELS = ("explorer", "darts", "regression", "classify", "trace", "accuracy", "choose", "formula", "lm", "distill")
 SHOTS = Path("/tmp/lab16_shots")
 
 # every visible chart and table of the page, with what is wrong with it (an empty list when all is well)

@@ -5,7 +5,7 @@
 import { el, fmt, latest } from './util.js';
 import { t, tr, lang } from './i18n.js';
 import { postJSON } from './api.js';
-import { heading, para } from './controls.js';
+import { heading, para, scrollBox } from './controls.js';
 import { Figure } from './chart.js';
 
 export function modesBox() {
@@ -29,10 +29,11 @@ export function modesBox() {
         ...[f.mu, f.sigma, f.kl_forward, f.kl_reverse].map((v) => el('td', { class: 'num' }, fmt(v, 4))),
         el('td', { class: 'num' }, f.peak_mass.map((m) => m.toFixed(3)).join(' / ')));
     };
-    summary.replaceChildren(el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'distill-modes-cap' },
+    // a named, focusable scroll box (controls.scrollBox), as every wide table of the lab
+    summary.replaceChildren(scrollBox(
       el('table', {}, tr(el('caption', { id: 'distill-modes-cap' }), 'distill.modes_caption'),
         el('thead', {}, el('tr', {}, ...head.map((k) => el('th', { scope: 'col' }, t(k))))),
-        el('tbody', {}, row('forward'), row('reverse')))));
+        el('tbody', {}, row('forward'), row('reverse'))), { label: 'distill.modes_caption' }));
   }
 
   const ask = latest(async () => postJSON('/api/distill/modes', { lang: lang() }));
