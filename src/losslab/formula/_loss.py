@@ -41,8 +41,9 @@ def _param(name: str, value: float, in_exponent: bool) -> Param:
                  constraint=number(low=-limit, high=limit), slider=_slider(value))
 
 
-def _refuse_nan(f: Formula, name: str, xp: Any, out: Any, pred: Any, target: Any) -> None:
-    """Never a silent NaN: a formula that gives NaN on real input says where (NumPy and PyTorch; Dask is lazy)."""
+def _refuse_nan(f: Formula, out: Any, pred: Any, target: Any) -> None:
+    """Never a silent NaN: a formula that gives NaN on NumPy input says where (PyTorch and Dask results are not
+    inspected here: a NaN there propagates as the array library computes it)."""
     if isinstance(out, np.ndarray):
         bad = np.isnan(out)
         if bad.any():
@@ -56,12 +57,12 @@ def formula_definition(f: Formula, name: str) -> LossDefinition:
 
     def value(xp: Any, pred: Any, target: Any, **params: Any) -> Any:
         (out,) = f.compute(xp, pred, target, params, orders=(0,))
-        _refuse_nan(f, name, xp, out, pred, target)
+        _refuse_nan(f, out, pred, target)
         return out
 
     def grad(xp: Any, pred: Any, target: Any, **params: Any) -> Any:
         (out,) = f.compute(xp, pred, target, params, orders=(1,))
-        _refuse_nan(f, name, xp, out, pred, target)
+        _refuse_nan(f, out, pred, target)
         return out
 
     def steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[dict, dict]:

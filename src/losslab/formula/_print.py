@@ -118,17 +118,17 @@ PLAIN = Style(
 )
 
 
-def _code_style(prefix: str, extra: Mapping[str, str], where: str) -> Style:
+def _code_style(prefix: str, where: str) -> Style:
     base = {name: f"{prefix}.{name}({{0}})" for name in ("log", "log1p", "exp", "expm1", "sqrt", "abs", "tanh",
                                                           "cosh", "sinh", "sign")}
     base |= {"sigmoid": "_sigmoid({0})", "softplus": "_softplus({0})", "logcosh": "_logcosh({0})",
              "min": f"{prefix}.minimum({{0}}, {{1}})", "max": f"{prefix}.maximum({{0}}, {{1}})"}
-    return Style(funcs=base | dict(extra), symbol=lambda name: name, where=where)
+    return Style(funcs=base, symbol=lambda name: name, where=where)
 
 
 CODE_STYLES: dict[str, Style] = {
-    "torch": _code_style("torch", {}, "torch.where({0}, {1}, {2})"),
-    "keras": _code_style("ops", {}, "ops.where({0}, {1}, {2})"),
-    "jax": _code_style("jnp", {}, "jnp.where({0}, {1}, {2})"),
-    "numpy": _code_style("np", {}, "np.where({0}, {1}, {2})"),
+    "torch": _code_style("torch", "torch.where({0}, {1}, {2})"),
+    "keras": _code_style("ops", "ops.where({0}, {1}, {2})"),
+    "jax": _code_style("jnp", "jnp.where({0}, {1}, {2})"),
+    "numpy": _code_style("np", "np.where({0}, {1}, {2})"),
 }
