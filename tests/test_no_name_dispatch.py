@@ -52,6 +52,15 @@ ALLOWED: dict[tuple[str, str, str], str] = {
        for name in ("margin", "hinge")},
     **{("figures/_lm.py", where, "p"): "the probability field of losslab.lm's TokenRow.to_dict(), not a parameter"
        for where in ("lm_token_losses", "lm_top_k")},
+    **{(path, where, "temperature"): "distillation's and sampling's own temperature (losslab.distill, losslab.lm), "
+       "not the parameter of info_nce / nt_xent" for path, where in (
+           ("lab/_distill.py", "score"), ("lab/_lm.py", "_settings"), ("cli/_distill.py", "_OPTIONS"),
+           ("cli/_distill.py", "_show"), ("cli/_distill.py", "_headline"),
+           ("cli/_distill.py", "temperatures_command"))},
+    **{(path, "*", "full"): "the classify page's 'full' batch size (the whole data set), not gaussian_nll's parameter"
+       for path in ("lab/static/js/classify-controls.js", "lab/static/js/classify-state.js")},
+    ("lab/_figures.py", "_FIGURE_ARGS", "zero_one"): "the classification figure's own argument that draws the 0-1 "
+    "step beside the losses (a figure option older than the zero_one loss), not a lookup",
 }
 
 # Name dispatch that remains in files owned by other work of issue 10; each entry is to be removed there (the

@@ -397,6 +397,8 @@ QUOTED: list[tuple[Any, ...]] = [
     ("tversky", [1.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0], {}, "0.26"),
     ("soft_jaccard", [1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 0.0, 0.0], {"smooth": 0.0}, "0.5"),
     ("cosine_similarity", [1.0, 1.0], [1.0, 0.0], {}, "0.71"),
+    ("max_error", [1.0, 1, 1, 1, 10], [0.0, 0, 0, 0, 0], {}, "10"),
+    ("median_absolute_error", [1.0, 1, 1, 1, 1000], [0.0, 0, 0, 0, 0], {}, "1"),
 ]
 # numbers that one loss's texts quote from another loss: (whose texts, loss, pred, target, params, number)
 CROSS_QUOTED: list[tuple[Any, ...]] = [
@@ -417,6 +419,8 @@ CROSS_QUOTED: list[tuple[Any, ...]] = [
     ("generalized_cross_entropy", "categorical_cross_entropy", [0.01, 0.98, 0.01], [1.0, 0, 0], {}, "4.61"),
     ("generalized_cross_entropy", "categorical_cross_entropy", [0.9, 0.05, 0.05], [1.0, 0, 0], {}, "0.105"),
     ("soft_jaccard", "soft_dice", [1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 0.0, 0.0], {"smooth": 0.0}, "0.33"),
+    ("max_error", "mae", [1.0, 1, 1, 1, 10], [0.0, 0, 0, 0, 0], {}, "2.8"),
+    ("median_absolute_error", "mae", [1.0, 1, 1, 1, 1000], [0.0, 0, 0, 0, 0], {}, "200"),
 ]
 CASES = [(row[0], *row) for row in QUOTED] + [
     (text_of, name, pred, target, params, written) for text_of, name, pred, target, params, written in CROSS_QUOTED

@@ -6,6 +6,11 @@ n, k)`` returns float64 NumPy ``(pred, target)`` for ``n`` examples (elementwise
 the same kind (for the "integer in, float64 out" contract), ``perfect(rng, n, k)`` an input whose loss is exactly 0
 (``None`` where no such input exists). The recipes keep clear of kinks (hinge corners, |e| = delta, ties), so a
 finite-difference or autograd gradient matches the analytic one.
+
+A loss with extra inputs (``definition.inputs``: triplet's ``negative``, Gaussian NLL's ``var``) gets them from
+:data:`INPUT_RECIPES`, by the input's declared shape and domain: ``case.loss`` is then a :class:`BoundLoss` that
+fills them in from the target (never from pred, so a finite difference in pred leaves them unchanged), and every
+registry-wide test calls it with (pred, target) as it calls the others.
 """
 
 from __future__ import annotations
@@ -379,6 +384,117 @@ def rows_vectors_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays
     return rng.integers(1, 4, (n, c)), rng.integers(1, 4, (n, c))
 
 
+# ------------------------------------------------------------------------- recipes of issue 17 (metrics, margins)
+def index_rows(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    """Scores clear of the margin 1 between listed and unlisted classes; targets as PyTorch's multi-label margin
+    loss takes them: each row's classes as indices, padded with -1 (some rows list none, some every class)."""
+    c = _classes(k)
+    t = np.full((n, c), -1, dtype=np.int64)
+    for i in range(n):
+        listed = rng.permutation(c)[: rng.integers(0, c + 1)]
+        t[i, : len(listed)] = listed
+    while True:
+        p = 2.0 * rng.standard_normal((n, c))
+        if np.abs(1.0 - p[:, :, None] + p[:, None, :]).min() > 1e-3:
+            return p, t
+
+
+def index_rows_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    p, t = index_rows(rng, n, k)
+    return rng.integers(-3, 4, p.shape), t
+
+
+def index_rows_perfect(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    p, t = index_rows(rng, n, k)
+    listed = np.zeros(p.shape, dtype=bool)
+    for i in range(n):
+        listed[i, t[i][t[i] >= 0]] = True
+    return np.where(listed, 3.0, 0.0) + 0.5 * rng.uniform(0.0, 1.0, p.shape), t
+
+
+def ensemble(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    """Ensemble members (N, M) without ties and one observation per example (crps_ensemble)."""
+    m = _classes(k)
+    return rng.standard_normal((n, m)) + 0.001 * np.arange(m), rng.standard_normal(n)
+
+
+def ensemble_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    m = _classes(k)
+    return rng.integers(-5, 6, (n, m)), rng.integers(-5, 6, n)
+
+
+# ----------------------------------------------------------------------------------------------------- extra inputs
+def _plain(x: Any) -> np.ndarray:
+    """NumPy float64 of a list, a NumPy / Dask / JAX array or a torch tensor (detached: recipes are constants)."""
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def _wave(t: np.ndarray) -> np.ndarray:
+    """A fixed function of the target that changes sign often: labels that are not all alike."""
+    return np.sin(7.0 * t + 0.3)
+
+
+INPUT_RECIPES: dict[tuple[str, str], Callable[[np.ndarray], np.ndarray]] = {
+    # t: the target laid out like pred (like_pred...) or the target's rows, one per example (per_example)
+    # a negative near the target (triplet's positive): the margin is never met nor nearly met, so no value sits
+    # on the hinge's corner or cancels to a few float32 ulps there
+    ("like_pred", "real"): lambda t: 0.9 * t + 0.05,
+    ("like_pred", "signed"): lambda t: np.where(_wave(t) > 0, 1.0, -1.0),
+    ("like_pred_or_broadcast", "positive"): lambda t: 0.3 + 0.2 * t * t,
+    ("per_example", "signed"): lambda t: np.where(_wave(t.sum(axis=-1)) > 0, 1.0, -1.0),
+    ("per_example", "probability"): lambda t: np.where(_wave(t.sum(axis=-1)) > 0, 1.0, 0.0),
+}
+
+
+def inputs_for_call(d: Any, pred: Any, target: Any) -> dict[str, np.ndarray]:
+    """The extra inputs of ``d`` for a call on (pred, target), from :data:`INPUT_RECIPES`."""
+    p, t = _plain(pred), _plain(target)
+    if d.kind == "elementwise" and t.size == p.size:
+        t = t.reshape(p.shape)
+    out = {}
+    for i in d.inputs:
+        recipe = INPUT_RECIPES[(i.shape, i.domain)]
+        out[i.name] = recipe(t.reshape(p.shape[0], -1) if i.shape == "per_example" and d.kind == "elementwise"
+                             else t)
+    return out
+
+
+class BoundLoss(losslab.Loss):
+    """A loss with extra inputs that fills them in from the target whenever a call leaves them out."""
+
+    def _with(self, pred: Any, target: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {**inputs_for_call(self.definition, pred, target), **inputs}
+
+    def __call__(self, pred: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().__call__(pred, target, *args, **self._split(pred, target, kwargs))
+
+    def grad(self, pred: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().grad(pred, target, *args, **self._split(pred, target, kwargs))
+
+    def value_and_grad(self, pred: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().value_and_grad(pred, target, *args, **self._split(pred, target, kwargs))
+
+    def prepare(self, pred: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().prepare(pred, target, *args, **self._split(pred, target, kwargs))
+
+    def example_weights(self, pred: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().example_weights(pred, target, *args, **self._split(pred, target, kwargs))
+
+    def explain(self, pred: Any, target: Any, lang: str | None = "en", **kwargs: Any) -> Any:
+        return super().explain(pred, target, lang, **self._split(pred, target, kwargs))
+
+    def with_params(self, **params: Any) -> BoundLoss:
+        return BoundLoss(self.definition, **{**self.params, **params})
+
+    def _split(self, pred: Any, target: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+        names = {i.name for i in self.definition.inputs}
+        given = {k: v for k, v in kwargs.items() if k in names}
+        rest = {k: v for k, v in kwargs.items() if k not in names}
+        return {**rest, **self._with(pred, target, given)}
+
+
 # ------------------------------------------------------------------------------------------------------------ cases
 @dataclass(frozen=True)
 class Case:
@@ -392,7 +508,8 @@ class Case:
 
     @property
     def loss(self) -> losslab.Loss:
-        return losslab.get(self.name, **self.params)
+        loss = losslab.get(self.name, **self.params)
+        return BoundLoss(loss.definition, **loss.params) if loss.definition.inputs else loss
 
     @property
     def kind(self) -> str:
@@ -492,6 +609,24 @@ CASES: list[Case] = [
          {"from_logits": True, "alpha": 0.8, "beta": 0.2, "smooth": 0.5}),
     Case("soft_jaccard", "soft_jaccard", rows_mask, rows_mask_ints),
     Case("cosine_similarity", "cosine_similarity", rows_vectors, rows_vectors_ints, nonnegative=False),
+    # extra inputs (filled in from INPUT_RECIPES); the pair and batch losses on vectors come from the metadata
+    Case("margin_ranking", "margin_ranking", real, real_ints),
+    Case("margin_ranking-m0.5", "margin_ranking", real, real_ints, {"margin": 0.5}),
+    Case("gaussian_nll", "gaussian_nll", real, real_ints, nonnegative=False),
+    Case("gaussian_nll-full", "gaussian_nll", real, real_ints, {"full": True}, nonnegative=False),
+    Case("crps_ensemble", "crps_ensemble", ensemble, ensemble_ints),
+    Case("crps_ensemble-fair", "crps_ensemble", ensemble, ensemble_ints, {"fair": True}, nonnegative=False),
+    Case("focal_tversky", "focal_tversky", rows_mask, rows_mask_ints),
+    Case("focal_tversky-logits-g2", "focal_tversky", rows_mask_logits, rows_mask_ints,
+         {"from_logits": True, "gamma": 2.0, "alpha": 0.7, "beta": 0.3}),
+    Case("multilabel_margin", "multilabel_margin", index_rows, index_rows_ints, perfect=index_rows_perfect),
+    Case("sparsemax", "sparsemax", rows_logits_labels, rows_logit_ints_labels, perfect=rows_margin_perfect(1.0)),
+    Case("sparsemax-onehot", "sparsemax", rows_logits_onehot, rows_logits_ints),
+    Case("zero_one", "zero_one", prob_hard, prob_ints, perfect=prob_perfect),
+    Case("zero_one-logits", "zero_one", signed, signed_ints, {"from_logits": True}, perfect=signed_perfect),
+    Case("categorical_zero_one", "categorical_zero_one", rows_logits_labels, rows_logit_ints_labels,
+         perfect=rows_margin_perfect(1.0)),
+    Case("categorical_zero_one-onehot", "categorical_zero_one", rows_logits_onehot, rows_logits_ints),
 ]
 
 # A built-in loss with no hand-written case above gets cases from its metadata (kind and domains), one more per
@@ -502,6 +637,8 @@ _RECIPES: dict[tuple[str, str, str], tuple[Maker, Maker, Maker | None]] = {
     ("elementwise", "nonnegative", "nonnegative"): (nonneg, nonneg_ints, nonneg_perfect),
     ("elementwise", "positive", "positive"): (positive, positive_ints, positive_perfect),
     ("elementwise", "positive", "nonnegative"): (positive_counts, positive_counts_ints, positive_perfect),
+    ("rows", "real", "real"): (rows_vectors, rows_vectors_ints, None),
+    ("batch", "real", "real"): (rows_vectors, rows_vectors_ints, None),
 }
 
 
@@ -519,7 +656,10 @@ def _from_metadata(hand_written: set[str]) -> list[Case]:
         if not d.builtin or d.name in hand_written:
             continue
         defaults = {p.name: p.default for p in d.params}
-        make, ints, perfect = _RECIPES[(d.kind, d.pred_domain(defaults), d.target_domain(defaults))]
+        recipe = _RECIPES.get((d.kind, d.pred_domain(defaults), d.target_domain(defaults)))
+        if recipe is None:  # no case: test_properties' test_every_builtin_loss_has_a_case names the loss
+            continue
+        make, ints, perfect = recipe
         cases.append(Case(d.name, d.name, make, ints, perfect=perfect))
         for p in d.params:
             if p.slider is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -83,7 +83,19 @@ PATHS: dict[str, list[Params]] = {
     "tversky": [{"from_logits": fl, "alpha": a, "beta": b, "smooth": s}
                 for fl, (a, b, s) in itertools.product((False, True), ((0.3, 0.7, 1.0), (1.0, 0.0, 0.0)))],
     "soft_jaccard": [{"from_logits": fl, "smooth": s} for fl, s in itertools.product((False, True), (1.0, 0.0))],
+    "focal_tversky": [{"from_logits": fl, "gamma": g, "alpha": a, "beta": b, "smooth": s}
+                      for fl, g, (a, b, s) in itertools.product((False, True), (0.75, 1.0, 2.0),
+                                                                ((0.3, 0.7, 1.0), (1.0, 0.0, 0.0)))],
     "cosine_similarity": [{}, {"eps": 1.0}],
+    "triplet_margin": [{}, {"swap": True}, {"p": 1.0}, {"p": 3.0, "swap": True}, {"eps": 0.0, "margin": 1.0},
+                       {"eps": 0.0, "swap": True, "margin": 0.0}],
+    "margin_ranking": [{}, {"margin": 0.5}, {"margin": 1.0}],
+    "cosine_embedding": [{}, {"margin": 0.5}, {"margin": -0.5, "eps": 1e-6}],
+    "contrastive": [{}, {"margin": 2.0}, {"eps": 0.0, "margin": 1.0}],
+    "info_nce": [{}, {"temperature": 0.02}, {"temperature": 1.0}],
+    "nt_xent": [{}, {"temperature": 0.02}, {"temperature": 1.0}],
+    "gaussian_nll": [{}, {"full": True}, {"eps": 0.1}],
+    "crps_ensemble": [{}, {"fair": True}],
 }
 
 
@@ -206,6 +218,12 @@ def binary_inputs(name: str, params: Params) -> Iterator[Inputs]:
         yield "signed", *_pairs(distances, [-1.0, 1.0])
         yield "zero_one", *_pairs(distances, [0.0, 1.0])
         return
+    if name == "zero_one":  # exactly on the threshold (a tie predicts the negative class), saturated, both encodings
+        ties = [1e-300, -1e-300] if params.get("from_logits") else [0.5 + 1e-16, 0.5 - 1e-16]
+        values = [*(LOGITS if params.get("from_logits") else PROBABILITIES), *ties]
+        yield "signed", *_pairs(values, [-1.0, 1.0])
+        yield "zero_one", *_pairs(values, [0.0, 1.0])
+        return
     if d.target_domain(params) == "signed_or_binary" and name not in ("hinge", "squared_hinge"):
         scores = [0.0, 1e-300, -1e-300, 1.0, -1.0, 0.5, -2.0, 50.0, -50.0, 500.0, -500.0, 800.0, -800.0]  # 0: z = 0
         yield "signed", *_pairs(scores, [-1.0, 1.0])
@@ -271,6 +289,20 @@ def _rows_by_label(rows: list[list[float]]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rows_inputs(name: str, params: Params) -> Iterator[Inputs]:
+    if name == "multilabel_margin":  # index rows padded with -1: none, one, some and every class listed
+        lists = [[0, -1, -1], [2, 0, -1], [-1, -1, -1], [1, 2, 0], [1, -1, 0]]  # (after the first -1: ignored)
+        yield "index_rows", *_rows_by_list(SCORE_ROWS + LOGIT_ROWS, lists)
+        yield "one_class", np.array([[0.0], [2.0]]), np.array([[0], [-1]])
+        return
+    if name in ("sparsemax", "categorical_zero_one"):  # ties, saturation, a score exactly on the support's edge
+        rows = LOGIT_ROWS + SCORE_ROWS + [[1.0, 0.0, -5.0], [0.5, 0.0, -0.5], [1e6, 1e6 - 0.5, -1e6]]
+        yield "labels", *_rows_by_label(rows)
+        scores, labels = _rows_by_label(rows)
+        yield "one_hot", scores, np.eye(3)[labels]
+        yield "soft_targets", np.array([r for r in rows for _ in SOFT_TARGETS]), np.array(
+            [t for _ in rows for t in SOFT_TARGETS])
+        yield "one_class", np.array([[0.0], [3.0], [-500.0]]), np.zeros(3, dtype=np.int64)
+        return
     sparse = name == "sparse_categorical_cross_entropy"
     margin = name in ("categorical_hinge", "multi_margin")
     loss = losslab.get(name, **params)
@@ -306,6 +338,12 @@ def rows_inputs(name: str, params: Params) -> Iterator[Inputs]:
     yield "two_classes", *_two_class_rows(params, sparse, margin)
 
 
+def _rows_by_list(rows: list[list[float]], lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Every row of scores against every list of classes (index rows padded with -1)."""
+    return (np.array([r for r in rows for _ in lists], dtype=np.float64),
+            np.array([t for _ in rows for t in lists], dtype=np.int64))
+
+
 def _two_class_rows(params: Params, sparse: bool, margin: bool) -> tuple[np.ndarray, np.ndarray]:
     if margin or params.get("from_logits"):
         pred = np.array([[0.0, 0.0], [500.0, -500.0], [-800.0, 800.0], [1.0, 0.0]])
@@ -315,7 +353,68 @@ def _two_class_rows(params: Params, sparse: bool, margin: bool) -> tuple[np.ndar
     return pred, (labels if sparse or margin else np.eye(2)[labels])
 
 
+# Losses with extra inputs (definition.inputs): (case id, pred, target, {input: array}) on their own edges.
+Extra = tuple[str, np.ndarray, np.ndarray, dict[str, np.ndarray]]
+TRIPLET_ROWS = [  # (anchor, positive, negative): equal vectors (distance 0 with eps = 0), the margin met exactly,
+    # the swap's tie d(a, n) = d(p, n), zero vectors, saturated sizes
+    ([0.0, 0.0], [0.0, 0.0], [0.0, 0.0]),
+    ([0.0, 0.0], [1.0, 0.0], [2.0, 0.0]),
+    ([0.0, 0.0], [2.0, 0.0], [1.0, 0.0]),
+    ([1.0, 1.0], [1.0, 1.0], [3.0, -1.0]),
+    ([0.0, 1.0], [0.0, -1.0], [1.0, 0.0]),
+    ([1e6, -1e6], [1e6, 1e6], [-1e6, 0.0]),
+    ([0.3, -1.2], [0.5, 2.0], [0.4, -1.0]),
+    ([1e-9, 0.0], [0.0, 1e-9], [0.0, 0.0]),
+]
+
+
+BATCH_ROWS = [  # a batch of embeddings: a zero vector, ties (equal rows), opposite rows, saturated sizes
+    [0.0, 0.0, 0.0], [1.0, 2.0, -2.0], [1.0, 2.0, -2.0], [-1.0, -2.0, 2.0], [1e6, -1e6, 3.0], [1e-9, 0.0, 1e-9],
+    [0.3, -1.2, 2.0],
+]
+
+
+def extra_inputs(name: str, params: Params) -> Iterator[Extra]:
+    """The edges of the losses with extra inputs, batch losses and ensembles (EDGES names them)."""
+    if name == "triplet_margin":
+        a, p, n = (np.array([row[j] for row in TRIPLET_ROWS]) for j in range(3))
+        yield "triplets", a, p, {"negative": n}
+    elif name == "margin_ranking":  # x1 - x2 exactly 0, on the margin (+-0.5, +-1), tiny, saturated
+        diffs = [0.0, 0.5, -0.5, 1.0, -1.0, 1e-9, 3.0, -3.0, 500.0, -500.0]
+        d, y = _pairs(diffs, [-1.0, 1.0])
+        yield "pairs", d + 1.0, np.ones_like(d), {"y": y}
+    elif name == "cosine_embedding":  # parallel, opposite, orthogonal (cos = 0 = margin), zero, tiny, huge
+        pairs = list(itertools.product(VECTOR_ROWS, VECTOR_ROWS))
+        y = np.where(np.arange(len(pairs)) % 2 == 0, 1.0, -1.0)
+        yield "vectors", np.array([p for p, _ in pairs]), np.array([t for _, t in pairs]), {"y": y}
+    elif name == "contrastive":  # equal vectors (d = 0 with eps = 0), d exactly on the margin 1 and 2, far
+        x1 = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 0.0], [0.0, 0.0], [3.0, -4.0], [1e6, 0.0], [0.5, 0.5]] * 2)
+        x2 = np.array([[0.0, 0.0], [1.0, 1.0], [1.0, 0.0], [0.0, 2.0], [0.0, 0.0], [-1e6, 0.0], [0.5, 0.4]] * 2)
+        yield "pairs", x1, x2, {"y": np.repeat([1.0, 0.0], 7)}
+    elif name in ("info_nce", "nt_xent"):
+        rows = np.array(BATCH_ROWS)
+        yield "batch", rows, rows[::-1].copy(), {}
+        yield "identical", rows[1:], rows[1:].copy(), {}
+        yield "one", rows[1:2], rows[3:4], {}
+    elif name == "gaussian_nll":  # var below, at and above eps (and 0.1), errors 0, tiny and huge
+        e, v = _pairs([0.0, 1e-9, 1.0, -3.0, 500.0], [1e-8, 1e-6, 2e-6, 0.05, 0.1, 1.0, 1e6])
+        yield "elements", e, np.zeros_like(e), {"var": v}
+        mean = np.array([[0.0, 1.0, -2.0], [5.0, 0.0, 1e-9]])
+        yield "per_example_var", mean, np.zeros_like(mean), {"var": np.array([1e-7, 0.5])}
+    elif name == "crps_ensemble":  # tied members, members equal to the target, a large offset
+        x = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 2.0], [0.0, 1.0, 2.0], [1e8, 1e8 + 1.0, 1e8 - 1.0],
+                      [-500.0, 500.0, 0.0], [2.0, 1.0, 0.0]])
+        yield "members", x, np.array([0.0, 1.0, 1.0, 1e8, 0.0, 3.0]), {}
+
+
+EDGES = {"triplet_margin", "margin_ranking", "cosine_embedding", "contrastive", "info_nce", "nt_xent",
+         "gaussian_nll", "crps_ensemble"}
+
+
 def inputs_for(name: str, task: str, params: Params) -> Iterator[Inputs]:
+    if name in EDGES:
+        yield from ((i, p, t) for i, p, t, _ in extra_inputs(name, params))
+        return
     if task == "regression":
         yield from regression_inputs(name, params)
     elif task == "binary":
@@ -332,6 +431,7 @@ class AutogradCase:
     inputs: str
     pred: np.ndarray
     target: np.ndarray
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -349,6 +449,10 @@ def _cases() -> list[AutogradCase]:
         if d.name in EXCLUDED:
             continue
         for params in paths(d):
+            if d.name in EDGES:
+                for inputs, pred, target, extra in extra_inputs(d.name, params):
+                    cases.append(AutogradCase(d.name, params, inputs, pred, target, extra))
+                continue
             for inputs, pred, target in inputs_for(d.name, d.task, params):
                 if f"{d.name}/{inputs}" not in EXCLUDED:
                     cases.append(AutogradCase(d.name, params, inputs, pred, target))
@@ -377,37 +481,50 @@ def test_every_parameter_is_exercised() -> None:
 
 
 def _autograd(
-    loss: Any, pred: np.ndarray, target: np.ndarray, reduction: Any
+    loss: Any, pred: np.ndarray, target: np.ndarray, reduction: Any, extra: dict[str, np.ndarray] | None = None
 ) -> tuple[Any, np.ndarray, np.ndarray]:
-    """(the value on tensors, autograd's gradient, loss.grad on the same tensors), in float64."""
+    """(the value on tensors, autograd's gradient, loss.grad on the same tensors), in float64. With extra inputs,
+    every differentiable argument (``definition.wrt``) is compared, the gradients concatenated flat."""
+    extra = extra or {}
+    wrt = loss.definition.wrt
     p = torch.tensor(pred, dtype=torch.float64, requires_grad=True)
-    t = torch.from_numpy(target)
-    value = loss(p, t, reduction=reduction)
+    t = torch.tensor(target, requires_grad="target" in wrt) if "target" in wrt else torch.from_numpy(target)
+    xs = {k: torch.tensor(a, dtype=torch.float64, requires_grad=k in wrt) for k, a in extra.items()}
+    value = loss(p, t, reduction=reduction, **xs)
     assert isinstance(value, torch.Tensor) and value.dtype == torch.float64
     assert value.grad_fn is not None, "the value does not depend on pred: no gradient flows back"
-    (got,) = torch.autograd.grad(value, p, grad_outputs=torch.ones_like(value))
-    expected = loss.grad(torch.from_numpy(pred), t, reduction=reduction)
-    return value.detach(), got.numpy(), expected.numpy()
+    args = {"pred": p, "target": t, **xs}
+    got = torch.autograd.grad(value, [args[k] for k in wrt], grad_outputs=torch.ones_like(value))
+    plain = {k: torch.from_numpy(a) for k, a in extra.items()}
+    if wrt == ("pred",):
+        expected = [loss.grad(torch.from_numpy(pred), torch.from_numpy(target), reduction=reduction, **plain)]
+    else:
+        grads = loss.grad(torch.from_numpy(pred), torch.from_numpy(target), reduction=reduction, wrt=list(wrt),
+                          **plain)
+        expected = [grads[k] for k in wrt]
+    flat = np.concatenate([g.numpy().ravel() for g in got])
+    return value.detach(), flat, np.concatenate([g.numpy().ravel() for g in expected])
 
 
 def _check(case: AutogradCase, reduction: Any) -> None:
     loss = losslab.get(case.name, **case.params)
-    value, got, expected = _autograd(loss, case.pred, case.target, reduction)
+    value, got, expected = _autograd(loss, case.pred, case.target, reduction, case.extra)
     finite = np.isfinite(expected)
-    assert finite.all(), f"loss.grad itself is not finite at pred {case.pred[~finite]}"
+    where = case.pred.ravel() if got.size == case.pred.size else np.arange(got.size)  # flat positions with inputs
+    assert finite.all(), f"loss.grad itself is not finite at {where[~finite]}"
     bad = ~np.isfinite(got)
-    assert not bad.any(), f"autograd gives {got[bad]} where loss.grad is finite, at pred {case.pred[bad]}"
+    assert not bad.any(), f"autograd gives {got[bad]} where loss.grad is finite, at {where[bad]}"
     np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL, err_msg=f"{case.id} reduction={reduction}")
     # the value on tensors is the value on NumPy (terms that exist only for autograd add exactly 0)
     with fast_path(False):
-        reference = loss(case.pred, case.target, reduction=reduction)
+        reference = loss(case.pred, case.target, reduction=reduction, **case.extra)
     np.testing.assert_allclose(value.numpy(), reference, rtol=1e-12, atol=0.0)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_autograd_equals_grad(case: AutogradCase) -> None:
     reductions = losslab.get(case.name).definition.reductions
-    for reduction in ("mean", "none"):
+    for reduction in ("mean", "none", "max", "median"):  # (max, median: the metrics' order statistics)
         if reduction in reductions:
             _check(case, reduction)
 
@@ -418,9 +535,10 @@ def test_autograd_float32_is_finite_and_close(case: AutogradCase) -> None:
     loss = losslab.get(case.name, **case.params)
     pred = case.pred.astype(np.float32)
     target = torch.from_numpy(case.target if case.target.dtype.kind == "i" else case.target.astype(np.float32))
+    extra = {k: torch.from_numpy(a.astype(np.float32) if a.dtype.kind == "f" else a) for k, a in case.extra.items()}
     p = torch.tensor(pred, requires_grad=True)
-    (got,) = torch.autograd.grad(loss(p, target), p)
-    expected = loss.grad(torch.from_numpy(pred), target).numpy()
+    (got,) = torch.autograd.grad(loss(p, target, **extra), p)
+    expected = loss.grad(torch.from_numpy(pred), target, **extra).numpy()
     finite = np.isfinite(expected)  # e^500 overflows float32 in poisson(log_input=True): inf in both
     np.testing.assert_allclose(got.numpy()[finite], expected[finite], rtol=1e-4, atol=1e-6)
 

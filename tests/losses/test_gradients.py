@@ -18,9 +18,9 @@ import pytest
 
 import losslab
 
-from ._cases import slider_value
+from ._cases import BoundLoss, index_rows, slider_value
 
-Data = tuple[np.ndarray, np.ndarray]
+Data = tuple[np.ndarray, ...]  # (pred, target), or (pred, target, {input: array}) for a loss with extra inputs
 
 
 @dataclass(frozen=True)
@@ -207,6 +207,63 @@ def masks(n: int, k: int, logits: bool, soft: bool = False) -> Callable[..., Dat
     return make
 
 
+def triplets(n: int, d: int, margin: float, eps: float = 1e-6, p: float = 2.0, swap: bool = False
+             ) -> Callable[..., Data]:
+    """Anchors, positives and negatives clear of the hinge's corner (z = 0) and of the swap's tie."""
+    def make(rng: np.random.Generator) -> Data:
+        for _ in range(1000):
+            a, pos, neg = (rng.normal(0.0, 1.0, size=(n, d)) for _ in range(3))
+            dist = [np.sum(np.abs(x - y + eps) ** p, axis=1) ** (1 / p) for x, y in ((a, pos), (a, neg), (pos, neg))]
+            z = margin + dist[0] - (np.minimum(dist[1], dist[2]) if swap else dist[1])
+            if np.all(np.abs(z) > 0.05) and np.all(np.abs(dist[1] - dist[2]) > 0.05) and np.any(z > 0):
+                return a, pos, {"negative": neg}
+        raise RuntimeError("could not place the triplets")
+    return make
+
+
+def ranked_pairs(shape: tuple[int, ...], margin: float) -> Callable[..., Data]:
+    """Scores x1, x2 and labels y = +-1 with y (x1 - x2) clear of the margin (margin_ranking's corner)."""
+    def make(rng: np.random.Generator) -> Data:
+        y = rng.choice([-1.0, 1.0], size=shape)
+        x2 = rng.normal(0.0, 1.0, size=shape)
+        lead = away(rng, shape, (margin,), lo=-2.0, hi=3.0)
+        return x2 + y * lead, x2, {"y": y}
+    return make
+
+
+def labelled_pairs(n: int, d: int, labels: str, margin: float) -> Callable[..., Data]:
+    """Pairs of vectors with one label per pair, clear of the margin: "cosine" (cos vs margin, y = +-1) or
+    "distance" (contrastive: distance vs margin, y in {0, 1})."""
+    def make(rng: np.random.Generator) -> Data:
+        for _ in range(1000):
+            x1, x2 = rng.normal(0.0, 1.0, size=(n, d)), rng.normal(0.0, 1.0, size=(n, d))
+            if labels == "cosine":
+                y = rng.choice([-1.0, 1.0], size=n)
+                gap = np.sum(x1 * x2, axis=1) / np.sqrt(np.sum(x1 * x1, axis=1) * np.sum(x2 * x2, axis=1)) - margin
+            else:
+                y = rng.integers(0, 2, size=n).astype(np.float64)
+                gap = np.linalg.norm(x1 - x2 + 1e-6, axis=1) - margin
+            if np.all(np.abs(gap) > 0.05) and np.any((gap > 0) if labels == "cosine" else (gap < 0)):
+                return x1, x2, {"y": y}
+        raise RuntimeError("could not place the pairs")
+    return make
+
+
+def gaussian(shape: tuple[int, ...], var_shape: tuple[int, ...]) -> Callable[..., Data]:
+    def make(rng: np.random.Generator) -> Data:
+        return (rng.normal(0.0, 2.0, size=shape), rng.normal(0.0, 2.0, size=shape),
+                {"var": rng.uniform(0.2, 3.0, size=var_shape)})
+    return make
+
+
+def members(n: int, m: int) -> Callable[..., Data]:
+    """Ensembles without ties and with no member equal to the observation."""
+    def make(rng: np.random.Generator) -> Data:
+        x = rng.normal(0.0, 1.0, size=(n, m)) + 0.01 * np.arange(m)
+        return x, rng.normal(0.0, 1.0, size=n) + 0.003
+    return make
+
+
 def vectors(n: int, d: int) -> Callable[..., Data]:
     def make(rng: np.random.Generator) -> Data:
         return rng.normal(0.0, 2.0, size=(n, d)), rng.normal(0.0, 1.0, size=(n, d))
@@ -376,6 +433,40 @@ CONFIGS: list[Config] = [
     Config("soft_jaccard/logits", "soft_jaccard", {"from_logits": True}, masks(5, 6, True)),
     Config("cosine_similarity/rows", "cosine_similarity", {}, vectors(6, 4)),
     Config("cosine_similarity/eps-floored", "cosine_similarity", {"eps": 1e6}, vectors(6, 4)),
+    Config("focal_tversky/probs", "focal_tversky", {}, masks(5, 6, False)),
+    Config("focal_tversky/logits/soft-g2", "focal_tversky",
+           {"from_logits": True, "gamma": 2.0, "smooth": 0.0, "alpha": 0.8, "beta": 0.2}, masks(5, 6, True, True)),
+    Config("multilabel_margin/index-rows", "multilabel_margin", {}, lambda rng: index_rows(rng, 6, 4)),
+    Config("sparsemax/labels", "sparsemax", {}, class_rows(7, 4, True, "labels")),
+    Config("sparsemax/soft", "sparsemax", {}, class_rows(6, 5, True, "soft")),
+    Config("zero_one/probs/2d", "zero_one", {}, binary((6, 3), False)),
+    Config("zero_one/logits", "zero_one", {"from_logits": True}, binary((10,), True)),
+    Config("categorical_zero_one/labels", "categorical_zero_one", {}, class_rows(7, 4, True, "labels")),
+    # extra inputs
+    Config("triplet_margin/p2", "triplet_margin", {}, triplets(7, 3, 1.0)),
+    Config("triplet_margin/p1-swap-margin0.5", "triplet_margin", {"p": 1.0, "swap": True, "margin": 0.5},
+           triplets(7, 3, 0.5, p=1.0, swap=True)),
+    Config("triplet_margin/p3-eps0", "triplet_margin", {"p": 3.0, "eps": 0.0}, triplets(7, 3, 1.0, eps=0.0, p=3.0)),
+    Config("margin_ranking/1d", "margin_ranking", {}, ranked_pairs((10,), 0.0)),
+    Config("margin_ranking/margin0.5/2d", "margin_ranking", {"margin": 0.5}, ranked_pairs((6, 3), 0.5)),
+    Config("cosine_embedding/margin0", "cosine_embedding", {}, labelled_pairs(8, 3, "cosine", 0.0)),
+    Config("cosine_embedding/margin0.3-eps1e-3", "cosine_embedding", {"margin": 0.3, "eps": 1e-3},
+           labelled_pairs(8, 3, "cosine", 0.3)),
+    Config("contrastive/margin1", "contrastive", {}, labelled_pairs(8, 3, "distance", 1.0)),
+    Config("contrastive/margin2.5-eps0", "contrastive", {"margin": 2.5, "eps": 0.0},
+           labelled_pairs(8, 3, "distance", 2.5)),
+    Config("info_nce/t0.1", "info_nce", {}, vectors(6, 4)),
+    Config("info_nce/t0.5", "info_nce", {"temperature": 0.5}, vectors(7, 3)),
+    Config("nt_xent/t0.07", "nt_xent", {}, vectors(5, 4)),
+    Config("nt_xent/t0.5", "nt_xent", {"temperature": 0.5}, vectors(6, 3)),
+    Config("gaussian_nll/2d", "gaussian_nll", {}, gaussian((6, 3), (6, 3))),
+    Config("gaussian_nll/per-example-var/full", "gaussian_nll", {"full": True}, gaussian((6, 3), (6,))),
+    Config("gaussian_nll/column-var/eps0.1", "gaussian_nll", {"eps": 0.1}, gaussian((6, 3), (6, 1))),
+    Config("crps_ensemble/m5", "crps_ensemble", {}, members(6, 5)),
+    Config("crps_ensemble/fair/m4", "crps_ensemble", {"fair": True}, members(6, 4)),
+    Config("triplet_margin/one", "triplet_margin", {"swap": True}, lambda rng: tuple(
+        x[0] if not isinstance(x, dict) else {k: v[0] for k, v in x.items()}
+        for x in triplets(1, 4, 1.0, swap=True)(rng)), weighted=False),
 ]
 
 
@@ -423,14 +514,36 @@ CASES = [
 
 
 def setup(cfg: Config) -> tuple[losslab.Loss, np.ndarray, np.ndarray, np.ndarray | None]:
+    loss, pred, target, w, _ = setup_inputs(cfg)
+    return loss, pred, target, w
+
+
+def setup_inputs(cfg: Config) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray | None, dict[str, np.ndarray]]:
+    """As :func:`setup`, and the extra inputs (a ``make`` of a loss with inputs returns them third). The loss is
+    bound to its inputs (``_cases.BoundLoss``), so the tests below call it with (pred, target) alone."""
     rng = cfg.rng()
-    pred, target = cfg.make(rng)
-    n = 1 if pred.ndim == 1 and losslab.get(cfg.loss).definition.kind == "rows" else pred.shape[0]
+    made = cfg.make(rng)
+    pred, target = made[0], made[1]
+    inputs: dict[str, np.ndarray] = made[2] if len(made) > 2 else {}  # type: ignore[misc]
+    n = 1 if pred.ndim == 1 and losslab.get(cfg.loss).definition.kind != "elementwise" else pred.shape[0]
     w = None
     if cfg.weighted:
         w = rng.uniform(0.2, 3.0, size=n)
         w[rng.integers(n)] = 0.0
-    return losslab.get(cfg.loss, **cfg.params), pred, target, w
+    loss = losslab.get(cfg.loss, **cfg.params)
+    if inputs:
+        loss = _Fixed(loss.definition, **loss.params)
+        loss.fixed = inputs
+    return loss, pred, target, w, inputs
+
+
+class _Fixed(BoundLoss):
+    """A loss with its extra inputs fixed to the configuration's arrays."""
+
+    fixed: dict[str, np.ndarray]
+
+    def _with(self, pred: Any, target: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {**self.fixed, **inputs}
 
 
 def five_point(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
@@ -476,7 +589,38 @@ def test_gradient_matches_finite_differences(cfg: Config, reduction: str) -> Non
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9 * scale)
 
 
-@pytest.mark.parametrize("cfg", [c for c in CONFIGS if "none" in losslab.get(c.loss).definition.reductions],
+WITH_INPUTS = [pytest.param(cfg, reduction, id=f"{cfg.id}/{reduction}") for cfg in CONFIGS
+               if losslab.get(cfg.loss).definition.wrt != ("pred",) for reduction in ("mean", "sum", "none")]
+
+
+@pytest.mark.parametrize(("cfg", "reduction"), WITH_INPUTS)
+def test_gradients_wrt_every_argument_match_finite_differences(cfg: Config, reduction: str) -> None:
+    """grad(..., wrt=[...]) for the target and the extra inputs, against 5-point differences of the value."""
+    loss, pred, target, w, inputs = setup_inputs(cfg)
+    args = {"target": target, **inputs}
+    wrt = [k for k in loss.definition.wrt if k != "pred"]
+    grads = loss.grad(pred, target, reduction=reduction, sample_weight=w, wrt=wrt)
+    for name in wrt:
+        def f(x: np.ndarray, name: str = name) -> float:
+            call = {**args, name: x}
+            t = call.pop("target")
+            return float(np.sum(loss(pred, t, reduction=reduction, sample_weight=w, **call)))
+
+        assert grads[name].shape == np.shape(args[name])
+        numeric = five_point(f, np.asarray(args[name], dtype=float))
+        np.testing.assert_allclose(grads[name], numeric, rtol=1e-6, atol=1e-9 * (1.0 + abs(f(args[name]))),
+                                   err_msg=name)
+    # a single name gives the array; value_and_grad agrees
+    np.testing.assert_array_equal(loss.grad(pred, target, reduction=reduction, sample_weight=w, wrt=wrt[0]),
+                                  grads[wrt[0]])
+    value, both = loss.value_and_grad(pred, target, reduction=reduction, sample_weight=w, wrt=["pred", *wrt])
+    np.testing.assert_allclose(both["pred"], loss.grad(pred, target, reduction=reduction, sample_weight=w),
+                               rtol=1e-14, atol=1e-300)
+    np.testing.assert_array_equal(value, loss(pred, target, reduction=reduction, sample_weight=w))
+
+
+@pytest.mark.parametrize("cfg", [c for c in CONFIGS
+                                 if {"none", "sum", "mean"} <= set(losslab.get(c.loss).definition.reductions)],
                          ids=lambda c: c.id)
 def test_grad_under_none_is_the_gradient_of_the_sum(cfg: Config) -> None:
     loss, pred, target, w = setup(cfg)

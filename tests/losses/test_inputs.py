@@ -107,3 +107,92 @@ def test_every_error_has_a_hint(call: object) -> None:
     with pytest.raises(LossInputError) as info:
         call()  # type: ignore[operator]
     assert info.value.hint, str(info.value)
+
+
+# ------------------------------------------------------------------------------------------------- extra inputs
+RNG = np.random.default_rng(17)
+A, P, N = (RNG.normal(size=(5, 3)) for _ in range(3))
+Y = np.array([1.0, -1.0, 1.0, 1.0, -1.0])
+
+
+def _input_error_cases() -> list[tuple[str, object, str, str]]:
+    """(id, call, the argument named, a word the message must hold)."""
+    triplet = losslab.get("triplet_margin")
+    gnll = losslab.get("gaussian_nll")
+    return [
+        ("missing", lambda: triplet(A, P), "negative", "not passed"),
+        ("misspelt", lambda: triplet(A, P, negatve=N), "negatve", "'negative'"),
+        ("a parameter in the call", lambda: triplet(A, P, negative=N, margn=2.0), "margn", "parameter"),
+        ("an input in get", lambda: losslab.get("triplet_margin", negative=N), "negative", "belongs to the call"),
+        ("an input to a loss without any", lambda: losslab.get("mse")([1.0], [1.0], var=[1.0]), "var", "no inputs"),
+        ("shape", lambda: triplet(A, P, negative=N[:3]), "negative", "(3, 3)"),
+        ("text", lambda: triplet(A, P, negative=[["a"] * 3] * 5), "negative", "real"),
+        ("non-finite", lambda: triplet(A, P, negative=np.where(N > 1, np.nan, N)), "negative", "finite"),
+        ("labels outside +-1", lambda: losslab.cosine_embedding(A, P, y=(Y + 1) / 2), "y", "2 * y - 1"),
+        ("per-example shape", lambda: losslab.cosine_embedding(A, P, y=np.ones((5, 3))), "y", "one value"),
+        ("ranking labels", lambda: losslab.margin_ranking(A, P, y=np.zeros_like(A)), "y", "-1 or +1"),
+        ("contrastive labels", lambda: losslab.contrastive(A, P, y=Y), "y", "(y + 1) / 2"),
+        ("variance 0", lambda: gnll(A, P, var=np.zeros_like(A)), "var", "softplus"),
+        ("negative variance", lambda: gnll(A, P, var=-np.ones(5)), "var", "> 0"),
+        ("variance shape", lambda: gnll(A, P, var=np.ones((5, 2))), "var", "last axis"),
+        ("wrt unknown", lambda: gnll.grad(A, P, var=np.ones(5), wrt="mean"), "wrt", "'pred'"),
+        ("wrt a label", lambda: losslab.get("contrastive").grad(A, P, y=Y > 0, wrt="y"), "wrt", "label"),
+        ("wrt the target", lambda: gnll.grad(A, P, var=np.ones(5), wrt="target"), "wrt", "target"),
+        ("wrt nothing", lambda: triplet.grad(A, P, negative=N, wrt=[]), "wrt", "pred"),
+        ("out with wrt", lambda: triplet.grad(A, P, negative=N, wrt="negative", out=np.empty_like(A)), "out", "out"),
+        ("omit in a batch loss", lambda: losslab.info_nce(A, P, nan_policy="omit"), "nan_policy", "drop"),
+        ("fair with one member", lambda: losslab.crps_ensemble(A[:, :1], P[:, 0], fair=True), "pred", "fair"),
+        ("ensemble target", lambda: losslab.crps_ensemble(A, P), "target", "one value per example"),
+    ]
+
+
+@pytest.mark.parametrize(("call", "argument", "word"), [c[1:] for c in _input_error_cases()],
+                         ids=[c[0] for c in _input_error_cases()])
+def test_extra_input_errors_name_the_loss_the_input_and_a_hint(call: object, argument: str, word: str) -> None:
+    with pytest.raises(LossInputError) as info:
+        call()  # type: ignore[operator]
+    err = info.value
+    assert err.argument == argument and err.hint and err.expected and err.got, str(err)
+    assert err.loss in {d.name for d in definitions()}, str(err)
+    assert word in str(err), str(err)
+
+
+def test_a_non_finite_input_follows_nan_policy() -> None:
+    var = RNG.uniform(0.5, 2.0, (5, 3))
+    var[2, 1] = np.nan
+    loss = losslab.get("gaussian_nll")
+    every = loss(A, P, var=np.where(np.isnan(var), 1.0, var), reduction="none")
+    omitted = loss(A, P, var=var, reduction="none", nan_policy="omit")
+    np.testing.assert_array_equal(omitted, np.where(np.arange(5) == 2, 0.0, every))
+    assert float(loss(A, P, var=var, nan_policy="omit")) == pytest.approx(float(np.delete(every, 2).mean()),
+                                                                          rel=1e-14)
+    propagated = loss(A, P, var=var, reduction="none", nan_policy="propagate")
+    assert np.isnan(propagated[2]) and np.isfinite(np.delete(propagated, 2)).all()
+    g = loss.grad(A, P, var=var, nan_policy="omit", wrt=["pred", "var"])
+    assert np.all(g["pred"][2] == 0.0) and np.all(g["var"][2] == 0.0) and np.isfinite(g["var"]).all()
+
+
+def test_inputs_travel_with_the_shortcut_explain_and_prepare() -> None:
+    loss = losslab.get("triplet_margin", margin=0.5)
+    value = loss(A, P, negative=N)
+    assert losslab.triplet_margin(A, P, negative=N, margin=0.5) == value
+    e = loss.explain(A, P, negative=N)
+    assert e.value == float(value) and "distance_negative" in e.columns
+    from losslab.explain import explain
+
+    assert explain("triplet_margin", A, P, negative=N, margin=0.5).value == float(value)
+    batch = loss.prepare(A, P, negative=N)
+    np.testing.assert_array_equal(batch.inputs["negative"], N)
+    info = losslab.catalog()
+    entry = next(e for e in info if e["name"] == "triplet_margin")
+    assert entry["inputs"][0]["name"] == "negative" and entry["wrt"] == ["pred", "target", "negative"]
+    assert entry["trainable"] is False and entry["kind"] == "rows"
+
+
+def test_integer_and_float16_inputs() -> None:
+    y = np.array([1, -1, 1, 1, -1])
+    loss = losslab.get("cosine_embedding")
+    np.testing.assert_array_equal(loss(A, P, y=y), loss(A, P, y=y.astype(float)))
+    g = losslab.get("gaussian_nll").grad(A.astype(np.float16), P.astype(np.float16),
+                                         var=np.ones(5, np.float16), wrt=["pred", "var"])
+    assert g["pred"].dtype == np.float16 and g["var"].dtype == np.float16 and g["var"].shape == (5,)

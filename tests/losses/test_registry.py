@@ -14,7 +14,7 @@ import losslab
 from losslab import LossInputError
 from losslab.losses import TASKS, definition
 
-from ._cases import CASES, builtin_names
+from ._cases import CASES, builtin_names, inputs_for_call
 
 EXPECTED_BUILTINS = {
     "mse", "sse", "rmse", "mae", "huber", "smooth_l1", "log_cosh", "quantile", "msle", "mape", "poisson",
@@ -96,20 +96,24 @@ def test_every_name_resolves_and_its_shortcut_matches(canonical: str, name: str)
     assert losslab.get(f" {name.replace('_', ' ')} ").name == canonical
     case = _case_for(canonical)
     pred, target = case.make(np.random.default_rng(0), 6, 3)
+    extra = inputs_for_call(definition(canonical), pred, target)  # the extra inputs, by keyword
     w = np.linspace(0.5, 2.0, 6)
     shortcut = getattr(losslab, name)
     assert callable(shortcut)
     assert name in dir(losslab)
     for reduction in definition(canonical).reductions:
-        np.testing.assert_array_equal(shortcut(pred, target, reduction=reduction, sample_weight=w),
-                                      losslab.get(canonical)(pred, target, reduction=reduction, sample_weight=w))
-    np.testing.assert_array_equal(shortcut(pred, target), loss(pred, target))
+        np.testing.assert_array_equal(
+            shortcut(pred, target, reduction=reduction, sample_weight=w, **extra),
+            losslab.get(canonical)(pred, target, reduction=reduction, sample_weight=w, **extra))
+    np.testing.assert_array_equal(shortcut(pred, target, **extra), loss(pred, target, **extra))
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.params], ids=lambda c: c.id)
 def test_shortcut_takes_parameters(case: Any) -> None:
     pred, target = case.make(np.random.default_rng(1), 5, 3)
-    np.testing.assert_array_equal(getattr(losslab, case.name)(pred, target, **case.params), case.loss(pred, target))
+    extra = inputs_for_call(case.loss.definition, pred, target)
+    np.testing.assert_array_equal(getattr(losslab, case.name)(pred, target, **case.params, **extra),
+                                  case.loss(pred, target))
 
 
 def test_get_accepts_a_loss() -> None:

@@ -186,6 +186,9 @@ ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", help="A los
 PredOpt = Annotated[str, typer.Option("--pred", help="Predictions: 0.1,0.7 | rows 0.7,0.2,0.1;0.2,0.5,0.3 | a.npy | "
                                        "data.csv:col[,col...] | data.parquet:col")]
 TargetOpt = Annotated[str, typer.Option("--target", help="Targets, in the same forms as --pred.")]
+InputOpt = Annotated[list[str] | None, typer.Option(
+    "--input", help="An extra input of the loss, NAME=VALUES in the forms of --pred (triplet_margin's negative, "
+    "gaussian_nll's var: `losslab show NAME` lists them; repeatable).")]
 ReductionOpt = Annotated[str | None, typer.Option("--reduction", "-r", help="mean, sum or none (default: the loss's).")]
 WeightsOpt = Annotated[str | None, typer.Option("--weights", "-w", help="One non-negative weight per example.")]
 
@@ -250,6 +253,9 @@ def show(
         for p in d.params:
             table.add_row(p.name, escape(repr(p.default)), escape(text.get("params", {}).get(p.name, p.doc)))
         out.print(table)
+    if d.inputs:  # arrays beyond pred and target (definition.inputs): --input NAME=VALUES, name=... in Python
+        out.print(f"\n[bold]{T.ui('inputs', lang)}[/]: "
+                  + "; ".join(f"{i.name} ({escape(i.doc)})" for i in d.inputs))
     table = Table(title=T.ui("equivalents", lang), header_style="bold")
     table.add_column("library")
     table.add_column("")
@@ -271,6 +277,17 @@ def _call_inputs(
     return loss, parse_values(pred, "pred"), parse_values(target, "target"), w
 
 
+def _extra_inputs(items: list[str] | None) -> dict[str, Any]:
+    """``--input negative=1,2;3,4``: the loss's extra inputs by name (the loss checks the names)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--input takes NAME=VALUES, not {item!r} (e.g. --input var=0.5,1.0)")
+        out[key.strip()] = parse_values(text, "input")
+    return out
+
+
 @app.command()
 @friendly
 def compute(
@@ -282,12 +299,14 @@ def compute(
     weights: WeightsOpt = None,
     grad: Annotated[bool, typer.Option("--grad", help="Also print d(loss)/d(pred).")] = False,
     as_json: JsonOpt = False,
+    extra: InputOpt = None,
 ) -> None:
     """Compute a loss (and optionally its gradient) on numbers you give."""
     loss, p, t, w = _call_inputs(name, param, pred, target, weights)
+    inputs = _extra_inputs(extra)
     red = reduction or loss.definition.default_reduction
-    value = loss(p, t, reduction=red, sample_weight=w)
-    g = loss.grad(p, t, reduction=red, sample_weight=w) if grad else None
+    value = loss(p, t, reduction=red, sample_weight=w, **inputs)
+    g = loss.grad(p, t, reduction=red, sample_weight=w, **inputs) if grad else None
     if as_json:
         _print_json({"loss": loss.name, "params": dict(loss.params), "reduction": red,
                      "value": np.asarray(value).tolist(), "grad": None if g is None else np.asarray(g).tolist()})
@@ -313,13 +332,14 @@ def explain(
     output_format: Annotated[str, typer.Option("--format", help="rich, text, markdown or html.")] = "rich",
     max_rows: Annotated[int, typer.Option("--max-rows", help="Rows to show for large inputs.")] = 20,
     as_json: JsonOpt = False,
+    extra: InputOpt = None,
 ) -> None:
     """Explain a loss step by step on your numbers: the table of intermediate values, then the value."""
     from ..explain import explain as run_explain
 
     loss, p, t, w = _call_inputs(name, param, pred, target, weights)
     e = run_explain(loss, p, t, lang=detect_lang(lang), reduction=reduction,  # type: ignore[arg-type]
-                    sample_weight=w, max_rows=max_rows)
+                    sample_weight=w, max_rows=max_rows, **_extra_inputs(extra))
     if as_json:
         sys.stdout.write(e.to_json() + "\n")
     elif output_format == "rich":

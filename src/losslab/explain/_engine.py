@@ -253,7 +253,9 @@ def explain(
     max_rows: int = DEFAULT_MAX_ROWS,
     **params: Any,
 ) -> Explanation:
-    """Explain ``loss`` on ``pred`` and ``target`` step by step; see :class:`Explanation`."""
+    """Explain ``loss`` on ``pred`` and ``target`` step by step; see :class:`Explanation`. ``params`` are the
+    loss's parameters and its extra inputs (``negative=...``: ``definition.inputs``)."""
+    inputs = {i.name: _to_numpy(params.pop(i.name)) for i in get(loss).definition.inputs if i.name in params}
     loss = get(loss, **params)
     lang = T.normalize_lang(lang)
     d = loss.definition
@@ -263,28 +265,29 @@ def explain(
     sample_weight = _to_numpy(sample_weight)
 
     # The numbers the user is told are the catalog's own: value, per-example losses and weights.
-    value = loss(pred, target, reduction=reduction, sample_weight=sample_weight, nan_policy=nan_policy)
-    batch = loss.prepare(pred, target, nan_policy)
+    value = loss(pred, target, reduction=reduction, sample_weight=sample_weight, nan_policy=nan_policy, **inputs)
+    batch = loss.prepare(pred, target, nan_policy, **inputs)
+    laid = {k: None if a is None else np.asarray(a, dtype=float) for k, a in batch.inputs.items()}
     p2 = np.asarray(batch.pred, dtype=float)
     t2 = np.asarray(batch.target, dtype=float)
     # l_i before any weighting (class weights are a parameter, so "none" would already include them); a loss with a
     # root over the whole set (rmse, rmsle) has no "none": its l_i are the element losses under the root, reduced
     if d.finalize:
         with np.errstate(all="ignore"):
-            raw = np.asarray(d.value(np, p2, t2, **loss.params), dtype=float)
+            raw = np.asarray(d.value(np, p2, t2, **loss.params, **laid), dtype=float)
         per = raw.mean(axis=1) if d.element_reduce == "mean" else raw.sum(axis=1)
         if batch.keep is not None:
             per = np.where(np.asarray(batch.keep), per, 0.0)
     else:
         per_loss = loss.without_example_weights()
-        per = np.asarray(per_loss(pred, target, reduction="none", nan_policy=nan_policy), dtype=float)
-    w = np.asarray(loss.example_weights(pred, target, sample_weight, nan_policy), dtype=float)
+        per = np.asarray(per_loss(pred, target, reduction="none", nan_policy=nan_policy, **inputs), dtype=float)
+    w = np.asarray(loss.example_weights(pred, target, sample_weight, nan_policy, **inputs), dtype=float)
     weighted = np.where(w > 0, w * np.nan_to_num(per), 0.0)
     n = batch.n
     step_fn = d.steps or fallback
     with np.errstate(all="ignore"):
-        main, per_class = step_fn(p2, t2, loss.params)
-        element_loss = np.asarray(d.value(np, p2, t2, **loss.params)) if d.kind == "elementwise" else None
+        main, per_class = step_fn(p2, t2, loss.params, **laid)
+        element_loss = np.asarray(d.value(np, p2, t2, **loss.params, **laid)) if d.kind == "elementwise" else None
 
     total_weighted = float(np.sum(weighted))
     share = weighted / total_weighted if total_weighted > 0 else np.zeros_like(weighted)
@@ -352,6 +355,12 @@ def _reduction_steps(
     """The arithmetic from per-example losses to the final value, as lines a learner can redo by hand."""
     steps: list[dict[str, Any]] = []
     n = per.shape[0]
+    if reduction in ("max", "median"):  # a metric's order statistic over the examples (losses._order)
+        columns = f" of each of {k} columns, then their mean" if kind == "elementwise" and k > 1 else ""
+        weighted_words = " (a weight counts an example that many times; 0 leaves it out)" if has_weights else ""
+        steps.append({"key": reduction, "expression": f"{reduction} over {n} examples{columns}{weighted_words}",
+                      "value": float(value)})
+        return steps
     if kind == "elementwise" and k > 1:
         steps.append({"key": "mean" if element_reduce == "mean" else "sum",
                       "expression": f"{element_reduce} of {k} elements per example", "value": float(np.mean(per))})

@@ -59,6 +59,8 @@ UI_KEYS: tuple[str, ...] = (
     "params", "equivalents", "final_value", "shown_rows", "largest_rows", "task", "regression", "binary",
     "multiclass", "distribution", "name", "aliases", "default", "description", "warning", "error_message", "hint",
     "true_positive", "false_positive", "false_negative", "pred_norm", "target_norm", "cosine",
+    "distance_positive", "distance_negative", "difference", "distance", "variance", "spread", "inputs",
+    "max", "median",
 )
 """The labels of the ``[ui]`` table: column headers, section headings and words shown around the numbers.
 

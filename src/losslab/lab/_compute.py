@@ -54,6 +54,7 @@ def _of_the_error(d: LossDefinition) -> bool:
     """
     defaults = {p.name: p.default for p in d.params}
     return (d.task == "regression" and d.kind == "elementwise" and not d.relative and d.finalize is None
+            and not d.needs_inputs  # margin_ranking's y, gaussian_nll's var: not a function of the error alone
             and d.default_reduction == "mean" and d.pred_domain(defaults) == "real"
             and d.target_domain(defaults) == "real")
 
@@ -64,7 +65,8 @@ def _of_a_score(d: LossDefinition) -> bool:
     switch = d.score_switch
     if switch is not None:
         params[switch] = True
-    return d.task == "binary" and d.kind == "elementwise" and d.pred_domain(params) == "real"
+    return (d.task == "binary" and d.kind == "elementwise" and d.pred_domain(params) == "real"
+            and not d.needs_inputs)
 
 
 _EXPLORER_TASKS: dict[str, Callable[[LossDefinition], bool]] = {
@@ -136,8 +138,8 @@ def panels() -> dict[str, Any]:
                      for task in _EXPLORER_TASKS},
         "regression": {"losses": list(regression),
                        **{k: [n for n in names if n in regression] for k, names in REGRESSION_DEFAULTS.items()}},
-        "classify": {"binary": [d.name for d in definitions() if d.task == "binary"],
-                     "multiclass": [d.name for d in definitions() if d.task == "multiclass"],
+        "classify": {"binary": [d.name for d in definitions() if d.task == "binary" and d.trainable],
+                     "multiclass": [d.name for d in definitions() if d.task == "multiclass" and d.trainable],
                      "defaults": {"binary": default_loss("binary"), "multiclass": default_loss("multiclass")}},
         "darts": {"losses": list(DART_LOSSES)},
         "numbers": {"losses": numbers_losses()},

@@ -7,10 +7,18 @@
 - :mod:`~losslab.losses.binary_extra`: brier, soft_margin, perceptron, multilabel_soft_margin, hinge_embedding
 - :mod:`~losslab.losses.categorical`: categorical / sparse cross-entropy, categorical_focal, categorical_hinge,
   multi_margin
-- :mod:`~losslab.losses.categorical_extra`: nll (on log-probabilities), poly1, generalized_cross_entropy
+- :mod:`~losslab.losses.categorical_extra`: nll (on log-probabilities), poly1, generalized_cross_entropy,
+  multilabel_margin
 - :mod:`~losslab.losses.distribution`: kl_divergence, js_divergence
-- :mod:`~losslab.losses.overlap`: soft_dice, tversky, soft_jaccard (one value per mask)
+- :mod:`~losslab.losses.overlap`: soft_dice, tversky, focal_tversky, soft_jaccard (one value per mask)
+- :mod:`~losslab.losses.metrics`: max_error, median_absolute_error (order-statistic reductions), zero_one,
+  categorical_zero_one (no useful gradient: trainable=False)
+- :mod:`~losslab.losses.sparse`: sparsemax (the sparsemax loss)
 - :mod:`~losslab.losses.embedding`: cosine_similarity
+- :mod:`~losslab.losses.pairs`: triplet_margin, margin_ranking, cosine_embedding, contrastive (extra inputs by
+  keyword)
+- :mod:`~losslab.losses.nce`: info_nce, nt_xent (each example's loss reads the whole batch)
+- :mod:`~losslab.losses.probabilistic`: gaussian_nll (a predicted variance), crps_ensemble
 """
 
 from __future__ import annotations
@@ -22,12 +30,17 @@ from . import (  # noqa: F401  (registers the built-in losses, family by family)
     categorical_extra,
     distribution,
     embedding,
+    metrics,
+    nce,
     overlap,
+    pairs,
+    probabilistic,
     regression,
     regression_extra,
+    sparse,
 )
 from ._core import Loss
-from ._definition import REDUCTIONS, TASKS, LossDefinition, Param
+from ._definition import REDUCTIONS, TASKS, Input, LossDefinition, Param
 from ._registry import (
     catalog,
     definition,
@@ -43,6 +56,7 @@ from ._registry import (
 __all__ = [
     "REDUCTIONS",
     "TASKS",
+    "Input",
     "Loss",
     "LossDefinition",
     "Param",

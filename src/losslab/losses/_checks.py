@@ -63,11 +63,32 @@ _LOGIT_HINT = "values outside [0, 1] look like logits (raw scores): pass {switch
 
 def _domain_check(
     d: LossDefinition, argument: str, domain: Domain, params: Mapping[str, Any], finite_only: bool,
-    shape: tuple[int, ...] | None = None,
+    shape: tuple[int, ...] | None = None, hint: str | None = None,
 ) -> v.Check | None:
+    """The check of ``argument`` (pred, target or an extra input) against ``domain``; ``hint`` replaces the
+    domain's own advice (an extra input's :attr:`~._definition.Input.hint`)."""
     name = d.name
     if domain == "real":
         return None
+    if hint is not None and domain not in ("signed_or_binary", "signed"):
+        words = {"probability": ("values in [0, 1]", 0.0, 1.0, False), "nonnegative": ("non-negative values", 0.0,
+                 None, False), "positive": ("positive values (> 0)", 0.0, None, True), "nonpositive": (
+                 "values <= 0", None, 0.0, False), "above_minus_one": ("values greater than -1", -1.0, None, True)}
+        expected, low, high, low_open = words[domain]
+        return v.interval_check(name, argument, low, high, low_open=low_open, expected=expected, hint=hint,
+                                finite_only=finite_only, shape=shape)
+    if domain == "signed":
+        def signed(xp: Namespace, x: Array) -> None:
+            bad = (x != -1) & (x != 1)
+            if finite_only:
+                bad = bad & xp.isfinite(x)
+            if bool(xp.any(bad)):
+                count, value, where = v._first_bad(xp, x, bad, shape)
+                v.fail(name, argument, "labels -1 or +1", f"{count} other value(s), the first {v.fmt(value)} at "
+                       f"{where}", hint or "+1: the pair should score as the loss says (similar, or first ranked "
+                       "higher), -1: the opposite; 0/1 labels: pass 2 * y - 1")
+
+        return signed
     if domain == "probability":
         hint = None
         if argument == "pred":

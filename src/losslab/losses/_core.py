@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import difflib
+import functools
 import math
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -51,6 +52,8 @@ from ._definition import (
     Task,
     _is_number,
 )
+from ._inputs import check_call, input_grads, layout_inputs, wrt_names
+from ._order import ORDER_REDUCTIONS, order_reduce
 
 __all__ = ["Batch", "Columns", "Loss", "fast_path"]
 
@@ -71,6 +74,8 @@ class Batch:
     missing_labels: Array | None = None  # bool (N,): NaN integer labels (nan_policy "omit" / "propagate")
     input_dtype: Any = None  # the caller's floating dtype (float16 / bfloat16 are computed in float32)
     nonfinite: Array | None = None  # bool (N,): examples with NaN / inf input, under nan_policy "propagate"
+    inputs: dict[str, Array] = field(default_factory=dict)  # the definition's extra inputs, laid out like pred
+    input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # ... as the user passed them
 
 
 def _shape_error(loss: str, expected: str, pred: Array, target: Array, hint: str | None = None) -> LossInputError:
@@ -114,7 +119,7 @@ class Loss:
                 hint = f"did you mean {close[0]!r}?" if close else (
                     f"`losslab show {definition.name}` describes its parameters" if known
                     else "this loss takes no parameters")
-                if name in {"reduction", "sample_weight", "nan_policy"}:
+                if name in {"reduction", "sample_weight", "nan_policy", *(i.name for i in definition.inputs)}:
                     hint = f"{name!r} belongs to the call: loss(pred, target, {name}=...)"
                 raise LossInputError(definition.name, name, expected, f"an unknown parameter {name!r}", hint)
         for p in definition.params:
@@ -178,9 +183,12 @@ class Loss:
         reduction: Reduction | None = None,
         sample_weight: Any = None,
         nan_policy: NanPolicy = "raise",
+        **inputs: Any,
     ) -> Array:
-        """The loss of ``pred`` against ``target`` (see the class docstring for the arguments)."""
-        value, _ = self._run(pred, target, reduction, sample_weight, nan_policy, want_value=True, want_grad=False)
+        """The loss of ``pred`` against ``target`` (see the class docstring for the arguments); ``inputs``: the
+        loss's extra arrays by keyword (``negative=...``, ``var=...``: ``definition.inputs``)."""
+        value, _ = self._run(pred, target, reduction, sample_weight, nan_policy, want_value=True, want_grad=False,
+                             inputs=inputs)
         return value
 
     def grad(
@@ -191,15 +199,20 @@ class Loss:
         sample_weight: Any = None,
         nan_policy: NanPolicy = "raise",
         out: Any = None,
-    ) -> Array:
+        wrt: str | Sequence[str] = "pred",
+        **inputs: Any,
+    ) -> Any:
         """d(value)/d(pred), the same shape as ``pred``.
 
         Under ``reduction="none"`` each example's row holds the derivative of that example's own weighted loss
         (which is the gradient of the sum). ``out`` (NumPy only) receives the result without a new allocation.
+        ``wrt``: the argument to differentiate by (``definition.wrt``: ``"pred"``, ``"target"`` where the target is
+        a model's output too, a differentiable input such as ``"negative"``); a list of names gives a dict
+        {name: gradient}, each in the shape of its argument.
         """
         _, g = self._run(pred, target, reduction, sample_weight, nan_policy, want_value=False, want_grad=True,
-                         out=out)
-        return g if g is out else self._write_out(g, out)
+                         out=out, inputs=inputs, wrt=wrt)
+        return g if g is out or isinstance(g, dict) else self._write_out(g, out)
 
     def value_and_grad(
         self,
@@ -209,11 +222,13 @@ class Loss:
         sample_weight: Any = None,
         nan_policy: NanPolicy = "raise",
         out: Any = None,
-    ) -> tuple[Array, Array]:
-        """Both the value and the gradient, validating the input once."""
+        wrt: str | Sequence[str] = "pred",
+        **inputs: Any,
+    ) -> tuple[Array, Any]:
+        """Both the value and the gradient (``wrt`` as for :meth:`grad`), validating the input once."""
         value, g = self._run(pred, target, reduction, sample_weight, nan_policy, want_value=True, want_grad=True,
-                             out=out)
-        return value, (g if g is out else self._write_out(g, out))
+                             out=out, inputs=inputs, wrt=wrt)
+        return value, (g if g is out or isinstance(g, dict) else self._write_out(g, out))
 
     def explain(self, pred: Any, target: Any, lang: str | None = "en", **call_kwargs: Any) -> Any:
         """This loss computed step by step on ``pred`` and ``target``, with its texts in ``lang`` ("en"/"ja").
@@ -225,18 +240,21 @@ class Loss:
         # installs it here, so the catalog never imports upward.
         return Loss.explainer(self, pred, target, lang=lang, **call_kwargs)
 
-    def prepare(self, pred: Any, target: Any, nan_policy: NanPolicy = "raise") -> Batch:
-        """Validate the input and lay it out as the loss sees it: (N, K) elements or (N, C) rows, labels one-hot.
+    def prepare(self, pred: Any, target: Any, nan_policy: NanPolicy = "raise", **inputs: Any) -> Batch:
+        """Validate the input and lay it out as the loss sees it: (N, K) elements or (N, C) rows, labels one-hot,
+        the extra inputs in ``batch.inputs``.
 
         The explanations and the trainer use this to show exactly what the loss computes on.
         """
-        return self._layout(pred, target, nan_policy)
+        check_call(self.definition, inputs)
+        return self._layout(pred, target, nan_policy, inputs)
 
     def example_weights(
-        self, pred: Any, target: Any, sample_weight: Any = None, nan_policy: NanPolicy = "raise"
+        self, pred: Any, target: Any, sample_weight: Any = None, nan_policy: NanPolicy = "raise", **inputs: Any
     ) -> Array:
         """The effective weight w_i of every example: sample_weight * class_weight[y_i], 0 if ignored or omitted."""
-        batch = self._layout(pred, target, nan_policy)
+        check_call(self.definition, inputs)
+        batch = self._layout(pred, target, nan_policy, inputs)
         xp = batch.xp
         w = self._weights(batch, sample_weight, nan_policy)
         if w is None:
@@ -274,8 +292,16 @@ class Loss:
         want_value: bool,
         want_grad: bool,
         out: Any = None,
-    ) -> tuple[Array | None, Array | None]:
+        inputs: Mapping[str, Any] | None = None,
+        wrt: str | Sequence[str] = "pred",
+    ) -> tuple[Array | None, Any]:
         d = self.definition
+        inputs = inputs or {}
+        check_call(d, inputs)
+        names = wrt_names(d, wrt) if want_grad else ("pred",)
+        if names != ("pred",) and out is not None:
+            raise LossInputError(d.name, "out", "no out= with wrt other than 'pred'", "an out= array",
+                                 "leave out= unset: each gradient is a new array")
         reduction = d.default_reduction if reduction is None else reduction
         if reduction not in d.reductions:
             raise LossInputError(
@@ -286,8 +312,13 @@ class Loss:
         if nan_policy not in NAN_POLICIES:
             raise LossInputError(d.name, "nan_policy", "one of 'raise', 'propagate', 'omit'", repr(nan_policy),
                                  "'omit' leaves out examples with NaN, 'propagate' returns NaN for them")
+        if d.kind == "batch" and nan_policy == "omit":
+            raise LossInputError(d.name, "nan_policy", "'raise' or 'propagate' (each example's loss reads the whole "
+                                 "batch, so a NaN row cannot be left out of the others' losses)", repr(nan_policy),
+                                 "drop the rows with NaN before the call")
         if (
             d.fast is not None
+            and not d.inputs
             and _FAST_PATH.get()
             and nan_policy == "raise"
             and type(pred) is np.ndarray
@@ -302,21 +333,44 @@ class Loss:
             if result is not NotImplemented:
                 return result
         try:
-            batch = self._layout(pred, target, nan_policy)
+            batch = self._layout(pred, target, nan_policy, inputs)
             xp = batch.xp
             self._check_eps(batch.pred.dtype)
             weights = self._weights(batch, sample_weight, nan_policy)
             ctx = np.errstate(all="ignore") if is_numpy(xp) else _nullcontext()
             with ctx:
-                value, g = self._reduce(batch, weights, reduction, want_value, want_grad)
+                if not d.inputs and d.kind != "batch":
+                    value, g = self._reduce(batch, weights, reduction, want_value, want_grad)
+                    grads = {"pred": g}
+                else:
+                    # the same reduction with the inputs bound into value and grad; the other gradients (and every
+                    # gradient of a batch loss, whose rows are coupled) are weighted here by the same coefficients
+                    own = want_grad and names == ("pred",) and d.kind != "batch"
+                    value, g = self._bound(batch)._reduce(batch, weights, reduction, want_value, own)
+                    grads = {"pred": g} if own else (
+                        input_grads(d, self.params, batch, weights, reduction, names) if want_grad else {})
         except MemoryError:
             raise self._too_large(pred, target) from None
-        if g is not None and batch.input_dtype != g.dtype:
-            # float16 / bfloat16 are computed in float32 (as PyTorch's autocast runs its losses); the gradient goes
-            # back in the input's dtype (it flows into that model), the value stays float32 (it would overflow:
-            # an mse of 300 is inf in float16)
-            g = xp.astype(g, batch.input_dtype)
-        return value, g
+        for name, gi in grads.items():
+            if gi is not None and batch.input_dtype != gi.dtype:
+                # float16 / bfloat16 are computed in float32 (as PyTorch's autocast runs its losses); the gradient
+                # goes back in the input's dtype (it flows into that model), the value stays float32 (it would
+                # overflow: an mse of 300 is inf in float16)
+                grads[name] = xp.astype(gi, batch.input_dtype)
+        if not want_grad:
+            return value, None
+        return value, (grads[wrt] if isinstance(wrt, str) else {n: grads[n] for n in names})
+
+    def _bound(self, batch: Batch) -> Loss:
+        """This loss with the batch's extra inputs bound into its value and grad (a batch loss reduced as rows)."""
+        d = self.definition
+        bound = Loss.__new__(Loss)
+        bound.params = self.params
+        bound.definition = replace(
+            d, kind="rows" if d.kind == "batch" else d.kind, inputs=(),
+            value=functools.partial(d.value, **batch.inputs),
+            grad=None if d.grad is None else functools.partial(d.grad, **batch.inputs))
+        return bound
 
     def _too_large(self, pred: Any, target: Any) -> LossInputError:
         sizes = [int(math.prod(getattr(x, "shape", ()) or (1,))) for x in (pred, target)]
@@ -342,7 +396,8 @@ class Loss:
                     d.name, p.name, f"a value that {finfo.dtype} can tell apart from 0 at 1 (>= {finfo.epsneg:.3g})",
                     f"{eps:g}", f"pass {p.name}={max(1e-7, float(finfo.epsneg) * 2):.3g} or more, or use float64 input")
 
-    def _layout(self, pred: Any, target: Any, nan_policy: NanPolicy) -> Batch:
+    def _layout(self, pred: Any, target: Any, nan_policy: NanPolicy, inputs: Mapping[str, Any] | None = None
+                ) -> Batch:
         d = self.definition
         xp = namespace_of(pred, target)
         try:
@@ -367,10 +422,16 @@ class Loss:
         batch.target_shape = target_shape
         batch.input_dtype = input_dtype
         self._check_values(batch, nan_policy)
+        inputs_finite = None
+        if d.inputs:
+            batch.inputs, batch.input_shapes, inputs_finite = layout_inputs(
+                d, self.params, xp, batch.pred, pred_shape, batch.n, inputs or {}, nan_policy)
         if d.prepare_target is not None:
             batch.target = d.prepare_target(xp, batch.target)
         if nan_policy != "raise":
             finite = xp.all(xp.isfinite(batch.pred), axis=1) & xp.all(xp.isfinite(batch.target), axis=1)
+            if inputs_finite is not None:
+                finite = finite & inputs_finite
             if batch.missing_labels is not None:
                 finite = finite & ~batch.missing_labels
             if nan_policy == "omit":
@@ -426,6 +487,11 @@ class Loss:
         labels_shape = () if one_example else (n,)
         if fmt == "labels_or_same":
             fmt = "same" if t.ndim == p.ndim else "labels"
+        if fmt == "value":  # one real number per example (the observation an ensemble forecasts)
+            if tuple(t.shape) not in ((n,), (n, 1)) and not (one_example and tuple(t.shape) in ((), (1,))):
+                raise _shape_error(name, f"one value per example, shape {v.shape_str(labels_shape or (1,))}", p, t,
+                                   "pred holds several values per example (its rows), the target one per example")
+            return Batch(xp, p2, to_float(xp, xp.reshape(t, (n, 1)), dtype), pred_shape, n)
         if fmt == "same":
             if tuple(t.shape) != tuple(p.shape):
                 hint = None
@@ -559,6 +625,9 @@ class Loss:
         p, t, keep = batch.pred, batch.target, batch.keep
         k = int(p.shape[1])
         params = dict(self.params)
+        if reduction in ORDER_REDUCTIONS:  # a metric's max or median over the examples (losses._order)
+            return order_reduce(d, xp, p, t, params, w, keep, batch.nonfinite, reduction, batch.pred_shape,
+                                want_value, want_grad, _numeric_grad)
         # total weight, for the weighted mean
         total: Any = None
         if reduction == "mean":

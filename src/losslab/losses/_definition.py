@@ -20,17 +20,23 @@ from ._arrays import (
 )
 from ._params import ANY, BOOLEAN, Constraint, Interval
 
-Reduction = Literal["mean", "sum", "none"]
+Reduction = Literal["mean", "sum", "none", "max", "median"]
 Columns = dict[str, np.ndarray]
 """Explanation columns: name (a [ui] key of the explanation texts) -> NumPy array."""
 NanPolicy = Literal["raise", "propagate", "omit"]
-Kind = Literal["elementwise", "rows"]
+Kind = Literal["elementwise", "rows", "batch"]
 Task = Literal["regression", "binary", "multiclass", "distribution"]
-TargetFormat = Literal["same", "labels", "labels_or_same"]
+TargetFormat = Literal["same", "labels", "labels_or_same", "value"]
 Domain = Literal["real", "probability", "nonnegative", "positive", "above_minus_one", "signed_or_binary",
-                 "nonpositive"]
+                 "nonpositive", "signed"]
 
 REDUCTIONS: tuple[Reduction, ...] = ("mean", "sum", "none")
+"""The reductions every loss has unless its definition says otherwise (``LossDefinition.reductions``)."""
+ORDER_REDUCTIONS: tuple[Reduction, ...] = ("max", "median")
+"""Order statistics over the examples, for metrics (max_error, median_absolute_error): per element column
+the (weighted) max or median of the losses, averaged over the columns (scikit-learn's
+``multioutput="uniform_average"``); weights count examples (a weight of 0 leaves one out, 2 counts it twice).
+The gradient is the subgradient at the element(s) that make the statistic, split evenly among ties."""
 NAN_POLICIES: tuple[NanPolicy, ...] = ("raise", "propagate", "omit")
 TASKS: tuple[Task, ...] = ("regression", "binary", "multiclass", "distribution")
 
@@ -97,6 +103,41 @@ def number(*, low: float | None = None, high: float | None = None, low_open: boo
 boolean = BOOLEAN
 
 
+# ------------------------------------------------------------------------------------------------- extra inputs
+InputShape = Literal["like_pred", "like_pred_or_broadcast", "per_example"]
+INPUT_SHAPES: tuple[InputShape, ...] = ("like_pred", "like_pred_or_broadcast", "per_example")
+
+
+@dataclass(frozen=True)
+class Input:
+    """An array a loss reads besides ``pred`` and ``target`` (triplet's ``negative``, Gaussian NLL's ``var``, the
+    ±1 label ``y`` of a pair), passed to the call by keyword: ``loss(pred, target, negative=n)``.
+
+    ``shape``: ``"like_pred"`` (the shape of pred, laid out like it), ``"like_pred_or_broadcast"`` (pred's shape, or
+    pred's with its last axis 1 or dropped: one value per example, repeated over its elements, as PyTorch's
+    GaussianNLLLoss takes ``var``), ``"per_example"`` (one value per example, shape (N,)). ``domain``: the values
+    allowed, checked as pred's are, with ``hint`` in the error. ``grad``: the derivative of the loss with respect to
+    this input, with the signature of the definition's ``grad`` (None: not differentiable, e.g. labels).
+    ``required``: False lets the call leave it out; ``value`` then receives None.
+    """
+
+    name: str
+    doc: str
+    shape: InputShape = "like_pred"
+    domain: Domain = "real"
+    grad: Callable[..., Array] | None = None
+    required: bool = True
+    hint: str | None = None
+
+    @property
+    def differentiable(self) -> bool:
+        return self.grad is not None
+
+    def info(self) -> dict[str, Any]:
+        return {"name": self.name, "doc": self.doc, "shape": self.shape, "domain": self.domain,
+                "differentiable": self.differentiable, "required": self.required}
+
+
 # -------------------------------------------------------------------------------------------------- definitions
 @dataclass(frozen=True)
 class LossDefinition:
@@ -140,6 +181,40 @@ class LossDefinition:
     builtin: bool = False
     origin: Mapping[str, Any] = field(default_factory=dict)
     """Where a user's loss came from, as plain data (``losslab.custom``: the formula text, its parameters, task)."""
+    inputs: tuple[Input, ...] = ()
+    target_grad: Callable[..., Array] | None = None
+    grads: Callable[..., Mapping[str, Array]] | None = None
+    """Optional: several gradients in one pass, ``grads(xp, pred, target, wrt=names, **inputs, **params) ->
+    {name: derivative}`` (the same numbers as ``grad`` / ``target_grad`` / ``Input.grad``, which stay declared:
+    they say what is differentiable), for losses whose gradients share their work."""
+    trainable: bool = True
+    """False: no model of the trainer produces what this loss reads (two embeddings, an ensemble, a mean and a
+    variance); the trainer refuses it with a reason and the lab's training lists leave it out."""
+
+    def __post_init__(self) -> None:
+        names = [i.name for i in self.inputs]
+        taken = {"pred", "target", "reduction", "sample_weight", "nan_policy", "out", "wrt", "lang", "max_rows",
+                 *(p.name for p in self.params)}
+        clash = [n for n in names if n in taken or names.count(n) > 1 or not n.isidentifier()]
+        if clash:
+            raise ValueError(f"{self.name}: input names must be new identifiers, not {clash}")
+
+    @property
+    def needs_inputs(self) -> bool:
+        """True when a call needs more than (pred, target): a required :class:`Input`."""
+        return any(i.required for i in self.inputs)
+
+    @property
+    def wrt(self) -> tuple[str, ...]:
+        """The arguments ``grad(..., wrt=...)`` can differentiate with respect to: pred first."""
+        names = ["pred"] + (["target"] if self.target_grad is not None else [])
+        return (*names, *(i.name for i in self.inputs if i.grad is not None))
+
+    def input(self, name: str) -> Input:
+        for i in self.inputs:
+            if i.name == name:
+                return i
+        raise KeyError(name)
 
     @property
     def score_switch(self) -> str | None:
@@ -174,4 +249,8 @@ class LossDefinition:
             "reference": self.reference,
             "builtin": self.builtin,
             "origin": jsonable(dict(self.origin)),
+            "kind": self.kind,
+            "inputs": [i.info() for i in self.inputs],
+            "wrt": list(self.wrt),
+            "trainable": self.trainable,
         }

@@ -119,7 +119,8 @@ def get(name: str | Loss, **params: Any) -> Loss:
 
 
 def make_shortcut(name: str) -> Callable[..., Array]:
-    """``losslab.<name>(pred, target, **params, reduction=..., sample_weight=...)``."""
+    """``losslab.<name>(pred, target, **params, reduction=..., sample_weight=...)``; a loss's extra inputs
+    (``negative=``) are keywords too."""
     d = _REGISTRY[name]
 
     def shortcut(
@@ -131,8 +132,10 @@ def make_shortcut(name: str) -> Callable[..., Array]:
         nan_policy: NanPolicy = "raise",
         **params: Any,
     ) -> Array:
+        # the loss's extra inputs (negative=, var=) go to the call, the rest are its parameters
+        inputs = {i.name: params.pop(i.name) for i in d.inputs if i.name in params}
         return Loss(d, **params)(pred, target, reduction=reduction, sample_weight=sample_weight,
-                                 nan_policy=nan_policy)
+                                 nan_policy=nan_policy, **inputs)
 
     shortcut.__name__ = name
     shortcut.__qualname__ = name

@@ -20,6 +20,7 @@ from ._params import PositiveWeights
 from ._registry import register
 from ._stable import relu, sigmoid_pair, softplus
 from .binary import FROM_LOGITS_PARAM, probability_unless_logits, signed_labels
+from .fast.margins import HINGE_EMBEDDING, MULTILABEL_SOFT_MARGIN, SOFT_MARGIN
 
 
 # ------------------------------------------------------------------------------------- explanation steps
@@ -105,6 +106,7 @@ def soft_margin_grad(xp: Namespace, pred: Array, target: Array) -> Array:
 register(LossDefinition(
     name="soft_margin",
     steps=_signed_steps,
+    fast=SOFT_MARGIN,
     aliases=("logistic_loss", "soft_margin_loss"),
     task="binary",
     kind="elementwise",
@@ -178,6 +180,7 @@ def multilabel_soft_margin_grad(xp: Namespace, pred: Array, target: Array, label
 
 register(LossDefinition(
     name="multilabel_soft_margin",
+    fast=MULTILABEL_SOFT_MARGIN,
     steps=_multilabel_steps,
     aliases=("multi_label_soft_margin", "multilabel_soft_margin_loss"),
     task="binary",
@@ -211,6 +214,7 @@ def hinge_embedding_grad(xp: Namespace, pred: Array, target: Array, margin: floa
 
 register(LossDefinition(
     name="hinge_embedding",
+    fast=HINGE_EMBEDDING,
     steps=_hinge_embedding_steps,
     aliases=("hinge_embedding_loss",),
     task="binary",

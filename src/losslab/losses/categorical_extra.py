@@ -1,5 +1,6 @@
 """More multi-class losses on rows of class scores: the negative log-likelihood of log-probabilities (PyTorch's
-NLLLoss), Poly-1 cross-entropy and the generalized cross-entropy (L_q) for noisy labels.
+NLLLoss), Poly-1 cross-entropy, the generalized cross-entropy (L_q) for noisy labels, and PyTorch's multi-label
+margin loss (its targets rows of class indices padded with -1).
 
 The categorical family continued (``categorical.py`` holds cross-entropy, focal and the margin losses); the same
 layout: (N, C) rows, targets as one-hot / probability rows or integer labels turned into one-hot rows.
@@ -12,12 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import Array, Namespace
+from . import _validation as v
+from ._arrays import Array, Namespace, is_lazy, on_blocks
 from ._definition import Columns, LossDefinition, Param, number
 from ._registry import register
-from ._stable import clip_probability, softmax_parts
+from ._stable import clip_probability, relu, softmax_parts
 from .binary import EPS_PARAM, FROM_LOGITS_PARAM, probability_unless_logits
 from .categorical import _CLASS_WEIGHT
+from .fast import margins as fast
 
 
 # ------------------------------------------------------------------------------------- explanation steps
@@ -63,6 +66,7 @@ def nll_grad(xp: Namespace, pred: Array, target: Array, **_: Any) -> Array:
 register(LossDefinition(
     name="nll",
     steps=_nll_steps,
+    fast=fast.NLL,
     aliases=("nll_loss", "negative_log_likelihood"),
     task="multiclass",
     kind="rows",
@@ -220,5 +224,94 @@ register(LossDefinition(
     target_format="labels_or_same",
     pred_domain=probability_unless_logits,
     target_domain=lambda params: "probability",
+    builtin=True,
+))
+
+
+# ------------------------------------------------------------------------------------------- multi-label margin
+_MLM = "multilabel_margin"
+
+
+def _check_index_rows(xp: Namespace, t: Array) -> None:
+    """Each row: class indices in 0..C-1, then -1 (everything after the first -1 is ignored), no index twice."""
+    c = int(t.shape[1])
+    v.integer_check(_MLM, "target", "class indices (whole numbers)")(xp, t)
+    bad = (t < -1) | (t >= c)
+    if bool(xp.any(bad)):
+        count, value, where = v._first_bad(xp, t, bad)
+        v.fail(_MLM, "target", f"class indices in 0..{c - 1}, or -1 to end the list (pred has C={c} columns)",
+               f"{count} entr(ies) outside, the first {v.fmt(value)} at {where}",
+               "each row lists the example's classes, padded with -1: [2, 0, -1, -1] for classes 0 and 2")
+    listed = _listed(xp, t)
+    repeated = xp.sum(xp.astype(listed, xp.int64), axis=1) > 1
+    if bool(xp.any(repeated)):
+        row = int(xp.argmax(xp.astype(xp.any(repeated, axis=1), xp.int64)))
+        v.fail(_MLM, "target", "each class listed at most once in a row", f"a class listed twice in row {row}",
+               "list every class of the example once, then -1")
+
+
+def _listed(xp: Namespace, t: Array) -> Array:
+    """(N, C list position, C class): True where the row's entry at that position (before its first -1) is the
+    class; O(N C^2), as PyTorch's own loop."""
+    c = int(t.shape[1])
+    before_end = xp.cumulative_sum(xp.astype(t == -1, xp.int64), axis=1) == 0
+    classes = xp.reshape(xp.arange(c, dtype=t.dtype), (1, 1, c))
+    return (xp.reshape(t, (-1, c, 1)) == classes) & xp.reshape(before_end, (-1, c, 1))
+
+
+def index_rows_to_mask(xp: Namespace, target: Array) -> Array:
+    """Rows of class indices padded with -1 -> (N, C) 0/1 masks of the listed classes (checked first)."""
+    if is_lazy(xp):
+        target = target.rechunk({1: -1})  # a row's list is read whole
+    target = on_blocks(xp, target, _check_index_rows)
+    return xp.astype(xp.any(_listed(xp, target), axis=1), target.dtype)
+
+
+def _pair_margins(xp: Namespace, pred: Array, mask: Array) -> tuple[Array, Array]:
+    """(1 - z_j + z_i over the pairs j listed, i not, (N, C, C); the pairs that count, as 0/1)."""
+    c = int(pred.shape[1])
+    gap = 1.0 - xp.reshape(pred, (-1, c, 1)) + xp.reshape(pred, (-1, 1, c))
+    pairs = xp.reshape(mask, (-1, c, 1)) * (1.0 - xp.reshape(mask, (-1, 1, c)))
+    return gap, pairs
+
+
+def multilabel_margin_value(xp: Namespace, pred: Array, target: Array) -> Array:
+    gap, pairs = _pair_margins(xp, pred, target)
+    return xp.sum(xp.sum(pairs * relu(xp, gap), axis=2), axis=1) / float(pred.shape[1])
+
+
+def multilabel_margin_grad(xp: Namespace, pred: Array, target: Array) -> Array:
+    # slope 0 on the margin itself (1 - z_j + z_i = 0), as PyTorch's backward takes it
+    gap, pairs = _pair_margins(xp, pred, target)
+    active = pairs * xp.astype(gap > 0, pred.dtype) / float(pred.shape[1])
+    return xp.sum(active, axis=1) - xp.sum(active, axis=2)
+
+
+def _multilabel_margin_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tuple[Columns, Columns]:
+    gap, pairs = _pair_margins(np, p, t)
+    hinge = pairs * np.maximum(gap, 0.0)
+    return {}, {"target": t, "pred": p, "hinge": np.sum(hinge, axis=2) + np.sum(hinge, axis=1)}
+
+
+register(LossDefinition(
+    name=_MLM,
+    steps=_multilabel_margin_steps,
+    fast=fast.MULTILABEL_MARGIN,
+    aliases=("multi_label_margin", "multilabel_margin_loss"),
+    task="multiclass",
+    kind="rows",
+    value=multilabel_margin_value,
+    grad=multilabel_margin_grad,
+    latex=r"\ell_i = \frac{1}{C}\sum_{j \in Y_i}\sum_{c \notin Y_i}\max(0,\ 1 - (z_{ij} - z_{ic}))",
+    plain="l_i = sum over listed classes j and unlisted classes c of max(0, 1 - (z_j - z_c)), divided by C; the "
+          "target row lists the classes Y_i as indices, padded with -1 (PyTorch's MultiLabelMarginLoss)",
+    summary="Multi-label margin loss: every listed class must outscore every unlisted one by a margin of 1.",
+    equivalents={"pytorch": "torch.nn.MultiLabelMarginLoss", "keras": "-", "optax": "-", "sklearn": "-"},
+    reference="PyTorch's MultiLabelMarginLoss; Weston & Watkins, Support vector machines for multi-class pattern "
+              "recognition (ESANN 1999); Crammer & Singer (2003).",
+    target_domain=lambda params: "real",
+    prepare_target=index_rows_to_mask,
+    pred_hint=None,
+    trainable=False,
     builtin=True,
 ))

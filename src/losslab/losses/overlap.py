@@ -1,4 +1,5 @@
-"""Overlap losses for segmentation masks: soft Dice, Tversky and soft Jaccard (IoU), one value per mask.
+"""Overlap losses for segmentation masks: soft Dice, Tversky, focal Tversky and soft Jaccard (IoU), one value per
+mask.
 
 Each example's row of K elements is one mask (pixels, voxels, or one class's channel flattened): ``pred`` holds
 probabilities (or logits with ``from_logits=True``), ``target`` the mask in [0, 1]. A flat ``(N,)`` input is one
@@ -175,6 +176,63 @@ register(LossDefinition(
                  "sklearn": "1 - sklearn.metrics.jaccard_score on hard 0/1 masks (smooth 0)"},
     reference="Rahman & Wang, Optimizing intersection-over-union in deep neural networks for image segmentation "
               "(ISVC 2016); Jaccard (1912).",
+    pred_domain=probability_unless_logits,
+    target_domain=lambda params: "probability",
+    builtin=True,
+))
+
+
+# ------------------------------------------------------------------------------------------------ focal Tversky
+def focal_tversky_value(xp: Namespace, pred: Array, target: Array, alpha: float, beta: float, gamma: float,
+                        smooth: float, from_logits: bool) -> Array:
+    loss = tversky_value(xp, pred, target, alpha, beta, smooth, from_logits)
+    if gamma >= 1.0:
+        return loss**gamma  # slope gamma L^(gamma - 1): finite at L = 0 (and L's own slope for gamma = 1)
+    # gamma < 1: the slope is infinite at L = 0 (a perfect mask); take 0 there, as rmse does at a perfect fit, with
+    # the power of 1 in the untaken branch so that autograd stays finite
+    zero = loss == 0
+    return xp.where(zero, xp.zeros_like(loss), xp.where(zero, xp.ones_like(loss), loss) ** gamma)
+
+
+def focal_tversky_grad(xp: Namespace, pred: Array, target: Array, alpha: float, beta: float, gamma: float,
+                       smooth: float, from_logits: bool) -> Array:
+    loss = xp.reshape(tversky_value(xp, pred, target, alpha, beta, smooth, from_logits), (-1, 1))
+    g = tversky_grad(xp, pred, target, alpha, beta, smooth, from_logits)
+    if gamma == 1.0:
+        return g
+    zero = loss == 0
+    factor = gamma * xp.where(zero, xp.ones_like(loss), loss) ** (gamma - 1.0)
+    return xp.where(zero, xp.zeros_like(g), factor * g)
+
+
+register(LossDefinition(
+    name="focal_tversky",
+    steps=_overlap_steps,
+    aliases=("focal_tversky_loss",),
+    task="binary",
+    kind="rows",
+    params=(Param("alpha", 0.3, "weight of the false positives, as in tversky (Abraham & Khan call this weight "
+                  "beta)", constraint=number(low=0.0), role="weighting", slider=(0.0, 1.0, 0.05)),
+            Param("beta", 0.7, "weight of the false negatives, as in tversky (Abraham & Khan's alpha = 0.7)",
+                  constraint=number(low=0.0), role="weighting", slider=(0.0, 1.0, 0.05)),
+            Param("gamma", 0.75, "the exponent of the Tversky loss: below 1 it raises the loss of nearly right "
+                  "masks (the paper's 1/gamma with gamma = 4/3); 1 is tversky", constraint=number(low=0.0,
+                  low_open=True), slider=(0.25, 3.0, 0.05)),
+            _smooth_param(1.0), FROM_LOGITS_PARAM),
+    value=focal_tversky_value,
+    grad=focal_tversky_grad,
+    latex=r"\ell_i = \Big(1 - \frac{TP_i + s}{TP_i + \alpha\,FP_i + \beta\,FN_i + s}\Big)^{\gamma}",
+    plain="l_i = (1 - (TP + smooth) / (TP + alpha FP + beta FN + smooth))^gamma per mask: the tversky loss to the "
+          "power gamma; alpha weighs false positives, beta false negatives; 0 for a perfect or empty-and-empty mask",
+    summary="Focal Tversky loss: the Tversky loss raised to a power gamma, to weigh hard masks apart from easy ones.",
+    equivalents={"pytorch": "-",
+                 "keras": "keras.losses.Tversky(alpha=beta, beta=alpha) ** gamma per mask (Keras swaps alpha and "
+                          "beta; smooth 0)",
+                 "optax": "optax.losses.dice_loss(..., alpha=alpha, beta=beta, smooth=smooth, "
+                          "apply_softmax=False) ** gamma",
+                 "sklearn": "-"},
+    reference="Abraham & Khan, A novel focal Tversky loss function with improved attention U-Net for lesion "
+              "segmentation (ISBI 2019), eq. 3-4 (their alpha weighs false negatives, their exponent is 1/gamma).",
     pred_domain=probability_unless_logits,
     target_domain=lambda params: "probability",
     builtin=True,

@@ -299,6 +299,12 @@ def make_objective(
         params = dict(loss_params or {})
         explicit = set(params)
     name = d.name
+    if not d.trainable:  # metadata: the loss reads what no model here produces (two embeddings, an ensemble, ...)
+        needs = ", ".join(i.name for i in d.inputs)
+        raise TrainingError(f"{name} cannot train a model here: it reads "
+                            + (f"more than a prediction and a target ({needs})" if needs else
+                               "embeddings or several outputs per example, which these models do not produce")
+                            + f"; try {_SUGGEST[task]}")
     switch = d.score_switch  # from_logits, log_input
     c = data.n_classes
 
