@@ -14,12 +14,13 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MISSING", "TABLE_SUFFIXES", "TableError", "csv_columns", "csv_rows", "read_csv_text", "read_table"]
+__all__ = ["MISSING", "TABLE_SUFFIXES", "TableError", "csv_columns", "csv_rows", "is_missing", "iter_csv_rows",
+           "read_csv_text", "read_table"]
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 
@@ -77,10 +78,22 @@ def read_csv_text(text: str, delimiter: str = ",", source: str = "the text") -> 
 
 def csv_rows(text: str, delimiter: str = ",", source: str = "the text") -> list[list[str]]:
     """The rows of CSV text, blank lines left out (a strict parse: a stray quote is an error, not a guess)."""
+    return list(iter_csv_rows(text, delimiter, source))
+
+
+def iter_csv_rows(text: str, delimiter: str = ",", source: str = "the text") -> Iterator[list[str]]:
+    """The rows of :func:`csv_rows` one at a time, for a reader that must not hold them all (the lab's uploads)."""
     try:
-        return _with_content(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            if any(c.strip() for c in row):
+                yield row
     except csv.Error as exc:
         raise TableError(f"{source} is not valid CSV ({exc})") from None
+
+
+def is_missing(cell: str) -> bool:
+    """Whether a trimmed CSV cell is missing (one of :data:`MISSING`, in any case)."""
+    return cell.lower() in MISSING
 
 
 def csv_columns(header: Sequence[str], body: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
@@ -94,7 +107,7 @@ def csv_columns(header: Sequence[str], body: Sequence[Sequence[str]]) -> dict[st
     columns: dict[str, np.ndarray] = {}
     for j, name in enumerate(header):
         cells = [r[j].strip() if j < len(r) else "" for r in body]
-        missing = [c.lower() in MISSING for c in cells]
+        missing = [is_missing(c) for c in cells]
         try:
             numbers = np.array([math.nan if m else float(c) for c, m in zip(cells, missing, strict=True)],
                                dtype=np.float64)

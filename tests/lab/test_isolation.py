@@ -229,7 +229,7 @@ def test_port_probe_ignores_a_stopped_servers_time_wait_sockets() -> None:
 
 
 def test_half_open_connections_neither_block_others_nor_stay_for_ever() -> None:
-    """A bounded slowloris on 127.0.0.1: 200 sockets that send half a request head; a normal request is answered
+    """A bounded slowloris on 127.0.0.1: 1,000 sockets that send half a request head; a normal request is answered
     at once, and the half-open sockets are closed by the server after ``header_seconds``."""
     import http.client
 
@@ -238,18 +238,20 @@ def test_half_open_connections_neither_block_others_nor_stay_for_ever() -> None:
     from losslab.lab import Limits, create_app
     from losslab.lab._serve import free_port, server_config
 
-    limits = Limits(header_seconds=1.0, body_seconds=1.0)
+    half_open = 1000
+    _allow_open_files(2 * half_open + 256)  # both ends of every socket live in this process
+    limits = Limits(header_seconds=3.0, body_seconds=1.0)
     port = free_port()
     server = uvicorn.Server(server_config(create_app(limits), "127.0.0.1", port, limits))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     sockets: list[socket.socket] = []
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while not server.started:
             assert time.monotonic() < deadline and thread.is_alive(), "the lab did not start"
             time.sleep(0.02)
-        for _ in range(200):
+        for _ in range(half_open):
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
             sockets.append(s)
@@ -275,12 +277,73 @@ def test_half_open_connections_neither_block_others_nor_stay_for_ever() -> None:
                 closed += 1
             except TimeoutError:
                 pass
-        assert closed == 200
+        assert closed == half_open
     finally:
         for s in sockets:
             s.close()
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_more_half_open_connections_than_the_server_may_hold_shed_the_oldest() -> None:
+    """With room for 200 connections (as a process with few files would have), 1,000 half-open ones: the server
+    closes the oldest waiting ones to stay below its bound, long before their head deadline, and a normal request
+    is answered at once (not 503, not after the deadline)."""
+    import http.client
+
+    import uvicorn
+
+    from losslab.lab import Limits, create_app
+    from losslab.lab._serve import free_port, server_config
+
+    _allow_open_files(1000 + 512)
+    limits = Limits(header_seconds=60.0, max_connections=200)
+    port = free_port()
+    server = uvicorn.Server(server_config(create_app(limits), "127.0.0.1", port, limits))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    sockets: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "the lab did not start"
+            time.sleep(0.02)
+        for _ in range(1000):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            sockets.append(s)
+        time.sleep(0.5)
+        assert len(server.server_state.connections) <= 200
+        started = time.monotonic()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/api/health")
+        assert conn.getresponse().status == 200
+        conn.close()
+        assert time.monotonic() - started < 2
+        shed = 0
+        for s in sockets[:800]:  # the oldest: closed by the server, 60 s before their deadline
+            s.settimeout(2.0)
+            try:
+                shed += s.recv(1) == b""
+            except ConnectionResetError:
+                shed += 1
+            except TimeoutError:
+                pass
+        assert shed == 800
+    finally:
+        for s in sockets:
+            s.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _allow_open_files(wanted: int) -> None:
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            pytest.skip(f"this test needs {wanted} open files; the hard bound is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 # ------------------------------------------------------------------------------------------ the evidence worker

@@ -16,7 +16,12 @@ def register(app: typer.Typer) -> None:
                                           max=65535)] = 8765,
         host: Annotated[str, typer.Option("--host", help="Address to bind; the default keeps the lab on this "
                                           "machine. The lab answers only requests sent to this name or to "
-                                          "127.0.0.1, localhost or [::1].")] = "127.0.0.1",
+                                          "127.0.0.1, localhost or [::1]; on an address other machines reach, "
+                                          "every request needs the token printed in the address.")] = "127.0.0.1",
+        token: Annotated[str | None, typer.Option(
+            "--token", help="The token requests must carry (?token=, its cookie or Authorization: Bearer); by "
+            "default a random one when --host is not loopback, none on loopback. At least 16 characters of "
+            "A-Z a-z 0-9 - _ .", envvar="LOSSLAB_LAB_TOKEN", show_envvar=False)] = None,
         no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
         max_runs: Annotated[int | None, typer.Option(
             "--max-runs", min=1, max=10_000,
@@ -33,10 +38,15 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
         from ..lab import Limits
 
+        token = token or None  # an empty LOSSLAB_LAB_TOKEN is none
+        if token is not None and (len(token) < 16 or not all(c.isascii() and (c.isalnum() or c in "-_.")
+                                                              for c in token)):
+            typer.echo("error: --token: expected at least 16 characters of A-Z a-z 0-9 - _ . (see --help)", err=True)
+            raise typer.Exit(2)
         bounds = {"max_runs_total": max_runs, "max_runs_per_client": max_runs_per_client}
         limits = Limits(**{k: v for k, v in bounds.items() if v is not None})
         try:
-            serve(host, port, open_browser=not no_browser, limits=limits)
+            serve(host, port, open_browser=not no_browser, limits=limits, **({"token": token} if token else {}))
         except OSError as exc:
             typer.echo(f"error: {exc.strerror or exc}", err=True)
             raise typer.Exit(1) from None

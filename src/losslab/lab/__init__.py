@@ -19,17 +19,21 @@ from ._limits import Limits
 __all__ = ["Limits", "create_app", "serve"]
 
 
-def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> Any:
+def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = (), token: str | None = None,
+               cookie: str = "losslab_token") -> Any:
     """The lab's FastAPI application (see :mod:`losslab.lab._app`); it answers requests sent to 127.0.0.1,
-    localhost, [::1] and the names in ``hosts`` (see :mod:`losslab.lab._security`)."""
+    localhost, [::1] and the names in ``hosts``, and with ``token`` only those that carry it (see
+    :mod:`losslab.lab._security`)."""
     from ._app import create_app as _create
 
-    return _create(limits, hosts=hosts)
+    return _create(limits, hosts=hosts, token=token, cookie=cookie)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, *, open_browser: bool = True, limits: Limits | None = None,
-          log_level: str = "warning") -> None:
-    """Run the lab with uvicorn until interrupted; print its address and open it in the browser."""
+          log_level: str = "warning", token: str | None = None) -> None:
+    """Run the lab with uvicorn until interrupted; print its address and open it in the browser. On an address
+    other machines reach, every request needs a token (a random one unless ``token`` is given), printed in the
+    address."""
     from ._serve import serve as _serve
 
-    _serve(host, port, open_browser=open_browser, limits=limits, log_level=log_level)
+    _serve(host, port, open_browser=open_browser, limits=limits, log_level=log_level, token=token)

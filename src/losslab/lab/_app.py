@@ -14,6 +14,7 @@ import functools
 import html
 import io
 import json
+import sys
 from collections.abc import Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -36,6 +37,7 @@ from . import _compute as C
 from . import _distill, _formula, _lm, _texts
 from . import _figures as F
 from ._advice import EvidenceManager, advise
+from ._error_words import ErrorWords
 from ._errors import BodyLimit, LabError, SafeJSONResponse, install_handlers
 from ._limits import Limits
 from ._models import (
@@ -52,7 +54,7 @@ from ._models import (
     RunRequest,
 )
 from ._runs import RunManager, dataset_payload, load_lab_dataset
-from ._security import RequestGuard
+from ._security import TOKEN_COOKIE, RequestGuard
 from ._uploads import EXAMPLES, Table, UploadStore, example, parse_csv, summary
 
 __all__ = ["create_app"]
@@ -79,23 +81,30 @@ def _numbers_count(x: Any) -> int:
 
 class LabApp(FastAPI):
     """FastAPI with the lab's request checks (:class:`RequestGuard`) in front of everything, even of the handler
-    of unexpected errors, so that no answer leaves without them."""
+    of unexpected errors, so that no answer leaves without them; and every error's message in the language of the
+    request (:class:`ErrorWords`)."""
 
     guard_hosts: tuple[str, ...] = ()
     guard_csv_only: tuple[str, ...] = ()
+    guard_token: str | None = None
+    guard_cookie: str = TOKEN_COOKIE
 
     def build_middleware_stack(self) -> ASGIApp:
-        return RequestGuard(super().build_middleware_stack(), hosts=self.guard_hosts, csv_only=self.guard_csv_only)
+        guarded = RequestGuard(super().build_middleware_stack(), hosts=self.guard_hosts,
+                               csv_only=self.guard_csv_only, token=self.guard_token, cookie=self.guard_cookie)
+        return ErrorWords(guarded)  # outermost: the guard's refusals too are worded in the user's language
 
 
 UPLOADS = "/api/uploads"
 
 
-def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> FastAPI:
+def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = (), token: str | None = None,
+               cookie: str = TOKEN_COOKIE) -> FastAPI:
     """The lab as an ASGI application (serve it with uvicorn, or test it with FastAPI's TestClient).
 
     It answers requests sent to 127.0.0.1, localhost or [::1] (any port) and to the names in ``hosts`` (the address
-    the server listens on); see :mod:`losslab.lab._security` for the checks of every request.
+    the server listens on); with ``token``, only requests that carry it (``?token=``, its cookie ``cookie``, or
+    ``Authorization: Bearer``); see :mod:`losslab.lab._security` for the checks of every request.
     """
     limits = limits or Limits()
     uploads = UploadStore(limits)
@@ -109,6 +118,10 @@ def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> Fa
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
+        # the training threads hold the interpreter between their numpy calls; the event loop that streams their
+        # frames gets it back within 1 ms instead of 5 (benchmarks/bench_lab.py: the map's gaps while training)
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, 0.001))
         runs.start()
         warm = asyncio.create_task(asyncio.to_thread(_prewarm))
         sweeper = asyncio.create_task(sweep_evidence())
@@ -119,6 +132,7 @@ def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> Fa
             sweeper.cancel()
             await runs.stop()
             await asyncio.to_thread(evidence.stop)
+            sys.setswitchinterval(switch)
 
     app = LabApp(
         title="losslab lab",
@@ -132,6 +146,7 @@ def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = ()) -> Fa
     )
     app.guard_hosts = tuple(hosts)
     app.guard_csv_only = (UPLOADS,)
+    app.guard_token, app.guard_cookie = token, cookie
     app.state.limits = limits
     app.state.runs = runs
     app.state.uploads = uploads

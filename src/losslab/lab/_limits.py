@@ -43,17 +43,28 @@ class Limits:
     """A run that no page streams from within this time (or after its page closed) is cancelled."""
     grid: int = 48
     """Cells per side of the decision-boundary map."""
-    frames_per_second: float = 30.0
-    """Most progress messages per second on a run's stream."""
+    frames_per_second: float = 60.0
+    """Most progress messages per second on a run's stream (60: the map and the curves move with every frame of
+    the screen, benchmarks/bench_lab.py)."""
     max_upload_bytes: int = 2 * 1024 * 1024
     """Largest CSV file that can be uploaded (``POST /api/uploads``), in bytes; every other body stays below
     ``max_body_bytes``."""
     max_upload_rows: int = 20_000
     max_upload_columns: int = 100
     """Most data rows and columns of an uploaded CSV file."""
+    max_upload_cells: int = 1_000_000
+    """Most cells (data rows × columns) of an uploaded CSV file."""
+    max_upload_distinct: int = 50_000
+    """Most distinct texts in the text columns of an uploaded file (each costs memory of its own: a file of free
+    text or of row ids beyond this is refused, not kept)."""
     max_uploads_per_client: int = 8
     max_uploads_total: int = 32
     """Uploaded files kept in memory per client (address) and on the whole server; beyond that, the one used
+    least recently is forgotten."""
+    max_upload_bytes_per_client: int = 16 * 1024 * 1024
+    max_upload_bytes_total: int = 64 * 1024 * 1024
+    """Bytes the kept uploads may hold in memory per client and on the whole server (a table is stored as small
+    integer codes into its columns' distinct values: about the file's size or less); beyond that, the one used
     least recently is forgotten."""
     upload_seconds: float = 3600.0
     """An uploaded file is forgotten after this long without being used."""

@@ -31,9 +31,14 @@ from ._errors import LabError
 from ._limits import Limits
 from ._models import RunControl, RunRequest
 from ._run_data import dataset_payload, extent, load_lab_dataset, training_error
+from ._turns import CPU_TURNS
 from ._uploads import UploadStore
 
-__all__ = ["LabRun"]
+__all__ = ["DIAGNOSIS_SHARE", "LabRun"]
+
+DIAGNOSIS_SHARE = 0.1
+"""While a run plays, its diagnosis is refreshed once a second, or less often so that it takes at most this part of
+the time the run gets at the interpreter (lab/_turns.py)."""
 
 
 class LabRun:
@@ -70,10 +75,12 @@ class LabRun:
         self._map: dict[str, Any] | None = None
         self._map_epoch = -1
         self._map_at = 0.0
+        self._map_wanted = False  # the stream has sent the last map: draw the next at the next epoch's end
         self._last_epoch = time.monotonic()
         self._diagnosis: dict[str, Any] | None = None
         self._diagnosis_at = 0.0
         self._diagnosis_due = False
+        self._diagnosis_every = 1.0  # seconds between two diagnoses while playing (DIAGNOSIS_SHARE)
         self._steps_left = 0
         self._restart = False
         self._generation = 0
@@ -81,6 +88,7 @@ class LabRun:
         self.version = 0  # bumps on reset, so the page can drop frames of the old run
         self.attached = False
         self.detached_at = time.monotonic()
+        self._listener: Callable[[], None] | None = None  # the stream's wake-up call (lab/_run_socket.py)
         self._build(req.init_seed, req.lr, req.regularization, req.reg_rate)
 
     # -- building ---------------------------------------------------------------------------------------------
@@ -162,6 +170,7 @@ class LabRun:
             def on_epoch(rec: dict[str, Any], offset: int = offset) -> None:
                 self._on_epoch(rec, offset, generation)
 
+            CPU_TURNS.take()  # an epoch is computed in a turn at the CPUs (lab/_turns.py); waits give it back
             try:
                 result = self._fit(remaining, stop, on_epoch)
             except (TrainingError, LossInputError, FloatingPointError) as exc:  # pragma: no cover - defensive
@@ -169,6 +178,8 @@ class LabRun:
                     self.state = "diverged"
                     self._error = str(exc)
                 continue
+            finally:
+                CPU_TURNS.give()
             with self._lock:
                 if self._generation != generation:
                     return
@@ -180,6 +191,7 @@ class LabRun:
                     self._steps_left = 0
                 self._map_due = True
                 self._diagnosis_at = 0.0
+            self._ping()
 
     def _on_epoch(self, record: dict[str, Any], offset: int, generation: int) -> None:
         """The trainer's per-epoch callback (in the training thread): keep the record, draw, pace, pause."""
@@ -188,20 +200,48 @@ class LabRun:
         row = {k: record.get(k) for k in RECORD_KEYS}
         row["epoch"] = offset + int(record["epoch"])
         now = time.monotonic()
-        # the decision map of the model as it is now, at most once per frame (here, where the model is not moving)
+        # the decision map of the model as it is now (here, where the model is not moving), once per frame of the
+        # stream: as soon as the stream has taken the last one, so that each frame it sends carries a new map (at
+        # most twice per frame period, and once per period when no stream asks)
         fresh = None
-        if now - self._map_at >= 1.0 / self.limits.frames_per_second:
+        period = 1.0 / self.limits.frames_per_second
+        if now - self._map_at >= (0.5 * period if self._map_wanted else period):
+            self._map_wanted = False
             self._map_at = now
             fresh = self.decision_map(self.model)
-        if self.state == "playing" and now - self._diagnosis_at > 1.0:
+        if self.state == "playing" and now - self._diagnosis_at > self._diagnosis_every:
             self._diagnosis_at = now
             with self._lock:
                 self.records.append(row)  # diagnose the curves including this epoch
+            spent = time.thread_time()
             found = self.diagnosis()
+            spent = time.thread_time() - spent
             with self._lock:
                 self.records.pop()
                 self._diagnosis = found
                 self._diagnosis_due = True
+            # Once a second, unless the diagnoses would take more than DIAGNOSIS_SHARE of this run's share of the
+            # interpreter: with 40 runs playing (a class), a diagnosis of 10 ms every second would be a third of the
+            # server's time, and every student's map would slow down for it. Then it comes less often (the same
+            # findings for the curves it reads: only how often it is refreshed changes).
+            # (the runs share one interpreter: a run's part of it is one over the runs computing now)
+            share = 1.0 / max(1, CPU_TURNS.contenders())
+            self._diagnosis_every = max(1.0, spent / (DIAGNOSIS_SHARE * share))
+        waits = self._keep(row, record, offset, fresh)
+        self._ping()  # the stream sends this epoch now, not at its next look
+        if waits:
+            CPU_TURNS.give()  # the pacing and a pause wait out of turn; the next epoch waits for one
+            try:
+                self._wait(generation)
+            finally:
+                CPU_TURNS.take()
+        else:
+            CPU_TURNS.rotate()  # the next epoch after the runs waiting now (each gets its epochs in turn)
+        if self.speed >= 1000:
+            time.sleep(0.0005)  # as fast as possible, yet let the server's other threads have the interpreter
+
+    def _keep(self, row: dict[str, Any], record: dict[str, Any], offset: int, fresh: dict[str, Any] | None) -> bool:
+        """Keep the epoch's record (and map); True when the run must now wait (pacing, or a pause)."""
         with self._lock:
             self.records.append(row)
             self._pending.append(row)
@@ -214,7 +254,16 @@ class LabRun:
                 if self._steps_left == 0 and self.state != "playing":
                     self.state = "paused"
                     self._map_due = True
-            # pace the run: at most `speed` epochs per second while playing (counting the epoch's own time)
+            if self.state != "playing" or self.closed or (
+                    self.speed < 1000 and self._last_epoch + 1.0 / self.speed > time.monotonic()):
+                return True
+            self._last_epoch = time.monotonic()
+            return False
+
+    def _wait(self, generation: int) -> None:
+        """Pace the run (at most ``speed`` epochs per second while playing, counting the epoch's own time), and wait
+        while it is paused."""
+        with self._lock:
             if self.state == "playing" and self.speed < 1000:
                 wait = self._last_epoch + 1.0 / self.speed - time.monotonic()
                 if wait > 0:
@@ -223,8 +272,6 @@ class LabRun:
                    and self.state != "playing" and self._steps_left == 0):
                 self._wake.wait()
             self._last_epoch = time.monotonic()
-        if self.speed >= 1000:
-            time.sleep(0.0005)  # as fast as possible, yet let the server's other threads have the interpreter
 
     # -- commands -------------------------------------------------------------------------------------------
     def control(self, cmd: RunControl) -> None:
@@ -265,6 +312,7 @@ class LabRun:
                 return
             self._map_due = True  # the page hears about every change of state, lr or speed
             self._wake.notify_all()
+        self._ping()
         if cmd.action in ("play", "step") or self._restart:
             self._ensure_thread()
 
@@ -293,6 +341,17 @@ class LabRun:
             self.closed = True
             self.state = "closed"
             self._wake.notify_all()
+        self._ping()
+
+    def listen(self, listener: Callable[[], None] | None) -> None:
+        """``listener()`` is called (from any thread) whenever the run has something new for the stream; None: no
+        one listens."""
+        self._listener = listener
+
+    def _ping(self) -> None:
+        listener = self._listener
+        if listener is not None:
+            listener()
 
     # -- what the page sees ------------------------------------------------------------------------------------
     def _viewer(self) -> Model:
@@ -380,6 +439,7 @@ class LabRun:
                 return None
             pending, self._pending = self._pending, []
             map_due, self._map_due = self._map_due, False
+            self._map_wanted = True
             state, epoch, lr, version = self.state, len(self.records), self.optimizer.lr, self.version
             cached = self._map if self._map is not None and self._map_epoch == epoch else None
             diagnosis_due, self._diagnosis_due = self._diagnosis_due, False

@@ -9,6 +9,7 @@ decides when and on which model, here is only what is drawn. The numbers are the
 from __future__ import annotations
 
 import base64
+import functools
 from typing import Any
 
 import numpy as np
@@ -27,11 +28,8 @@ from ._errors import LabError
 def decision_map(net: Model, objective: Objective, extent: float, n: int, n_classes: int) -> dict[str, Any]:
     """The model's answer on an ``n`` × ``n`` grid over [-extent, extent]²: probability of class 1 (binary), or the
     class and its probability (multiclass), one byte each, base64; hinge scores are shown through a sigmoid."""
-    axis = np.linspace(-extent, extent, n)
-    gx, gy = np.meshgrid(axis, axis[::-1])  # first row at the top
-    grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
     with np.errstate(all="ignore"):
-        Z = net.scores(grid)
+        Z = net.scores(_grid(extent, n))
     if objective.n_outputs == 1:
         p = sigmoid(Z[:, 0])
         p = np.nan_to_num(p, nan=0.5)
@@ -47,6 +45,17 @@ def decision_map(net: Model, objective: Objective, extent: float, n: int, n_clas
         kind = "classes"
     return {"n": n, "extent": extent, "kind": kind, "classes": n_classes,
             "data": base64.b64encode(data).decode("ascii")}
+
+
+@functools.lru_cache(maxsize=16)
+def _grid(extent: float, n: int) -> np.ndarray:
+    """The ``n`` × ``n`` points of the map, row by row, the first row at the top (the same for every frame of a run:
+    built once)."""
+    axis = np.linspace(-extent, extent, n)
+    gx, gy = np.meshgrid(axis, axis[::-1])
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    grid.flags.writeable = False
+    return grid
 
 
 def predictions(net: Model, objective: Objective, dataset: Dataset) -> list[dict[str, Any]]:

@@ -11,7 +11,12 @@ is rebound to 127.0.0.1 (DNS rebinding) can even read the answers. So, before an
    neither header and pass.
 3. **Uploads**: the upload paths take only ``Content-Type: text/csv`` (a ``charset`` is fine): ``text/plain``, a
    form or no type — what a page may send cross-site without asking first — is refused (415).
-4. **Headers**: every HTTP answer carries a Content-Security-Policy that allows only the lab's own files,
+4. **Token** (only when the lab listens on an address other machines can reach, ``--host``): every request, the
+   WebSocket handshake included, must carry the server's secret token, as ``?token=`` (the address the server
+   printed; the answer then sets a cookie, and the page ``/`` is reloaded without the token in its address), as an
+   ``Authorization: Bearer`` header (scripts) or as that cookie; anything else gets 401 (a handshake is closed with
+   1008). Like Jupyter's token: whoever has the printed address may use the lab, nobody else.
+5. **Headers**: every HTTP answer carries a Content-Security-Policy that allows only the lab's own files,
    ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` and ``Cross-Origin-Opener-Policy``.
 
 Every refusal is the lab's JSON error (``{"error": {loss, argument, expected, got, hint, message}}``). The checks
@@ -20,16 +25,18 @@ read the request's headers only: nothing is kept between requests.
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import LossInputError
 from ._errors import error_body
 
-__all__ = ["LOOPBACK_HOSTS", "RequestGuard", "content_security_policy", "host_name"]
+__all__ = ["LOOPBACK_HOSTS", "TOKEN_COOKIE", "RequestGuard", "content_security_policy", "host_name"]
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -39,6 +46,9 @@ WILDCARD = frozenset({"0.0.0.0", "[::]", ""})
 # scripts need 'unsafe-eval'; everything else is the lab's own files.
 SCRIPT_SRC = "'self' 'unsafe-eval'"
 _SHOWN = 200  # at most this many characters of a header are quoted back
+TOKEN_COOKIE = "losslab_token"
+"""The cookie that carries the token after the first request (its name gets the port: cookies ignore ports, and
+two labs on one machine must not overwrite each other's)."""
 
 
 def host_name(host: str) -> str:
@@ -92,15 +102,19 @@ class RequestGuard:
     """Pure-ASGI middleware: the Host allow-list, the cross-site checks, the upload type and the security headers.
 
     ``hosts`` are extra host names the lab answers to (the ``--host`` it was started with); ``csv_only`` the paths
-    whose POST body must be ``text/csv``.
+    whose POST body must be ``text/csv``; ``token``, when given, the secret every request must carry (``cookie``
+    names the cookie that keeps it in the browser).
     """
 
-    def __init__(self, app: ASGIApp, hosts: Iterable[str] = (), csv_only: Iterable[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, hosts: Iterable[str] = (), csv_only: Iterable[str] = (),
+                 token: str | None = None, cookie: str = TOKEN_COOKIE) -> None:
         self.app = app
         names = {host_name(h) for h in (*LOOPBACK_HOSTS, *hosts)}
         self.hosts = frozenset(names - WILDCARD)
         self.allowed = " or ".join(sorted(self.hosts))
         self.csv_only = frozenset(csv_only)
+        self.token = token.encode() if token else None
+        self.cookie = cookie
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -109,11 +123,17 @@ class RequestGuard:
             return
         headers = _headers(scope)
         host = headers.get("host", "")
-        refusal = self._refusal(scope, headers, host)
+        refusal = self._host_refusal(host)  # first: a rebound name learns nothing, not even that a token is asked
+        set_cookie = False
+        if refusal is None and self.token is not None:
+            refusal, set_cookie = self._token_check(scope, headers)
+        if refusal is None:
+            refusal = self._refusal(scope, headers, host)
         if refusal is not None:
             status, error = refusal
             if kind == "http":
-                await _send_error(send, status, error)
+                challenge = [(b"www-authenticate", b'Bearer realm="losslab lab"')] if status == 401 else []
+                await _send_error(send, status, error, challenge)
             else:
                 await _refuse_websocket(receive, send, status, error)
             return
@@ -121,6 +141,11 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         extra = _security_headers(host)
+        if set_cookie:
+            extra.append((b"set-cookie", self._cookie_header()))
+            if scope.get("method") == "GET" and scope.get("path") == "/":
+                await self._reload_without_token(scope, send, extra)
+                return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -131,7 +156,7 @@ class RequestGuard:
 
         await self.app(scope, receive, send_with_headers)
 
-    def _refusal(self, scope: Scope, headers: dict[str, str], host: str) -> tuple[int, LossInputError] | None:
+    def _host_refusal(self, host: str) -> tuple[int, LossInputError] | None:
         parts = _split_host(host) if host else None
         if parts is None or parts[0] not in self.hosts:
             got = _shown(host) if host else "no Host header"
@@ -139,6 +164,9 @@ class RequestGuard:
                 "lab", "Host", f"the lab's own address ({self.allowed}, with its port)", got,
                 "open the lab at the address it printed (http://127.0.0.1:PORT/); to reach it under another name, "
                 "start it with --host NAME")
+        return None
+
+    def _refusal(self, scope: Scope, headers: dict[str, str], host: str) -> tuple[int, LossInputError] | None:
         websocket = scope["type"] == "websocket"
         method = "GET" if websocket else str(scope.get("method", "GET")).upper()
         if websocket or method in STATE_CHANGING:
@@ -168,6 +196,62 @@ class RequestGuard:
         return None
 
 
+    def _token_check(self, scope: Scope, headers: dict[str, str]) -> tuple[tuple[int, LossInputError] | None, bool]:
+        """``(refusal, set_cookie)``: the token from the ``Authorization: Bearer`` header, the cookie or the query
+        (``?token=``), compared in constant time; a token that came in the query is then set as the cookie."""
+        assert self.token is not None
+        auth = headers.get("authorization", "")
+        scheme, _, credentials = auth.partition(" ")
+        if scheme.lower() == "bearer" and self._matches(credentials.strip()):
+            return None, False
+        if self._matches(_cookie(headers.get("cookie", ""), self.cookie)):
+            return None, False
+        if self._matches(_query_token(scope)):
+            return None, True
+        presented = "a wrong token" if (auth or _query_token(scope) is not None) else "no token"
+        return (401, LossInputError(
+            "lab", "token", "the lab's token (the ?token=... of the address it printed, its cookie, or an "
+                            "Authorization: Bearer header)", presented,
+            "open the whole address the lab printed when it started (with ?token=...); scripts send the header "
+            "Authorization: Bearer TOKEN")), False
+
+    def _matches(self, value: str | None) -> bool:
+        assert self.token is not None
+        return value is not None and hmac.compare_digest(value.encode("utf-8", "surrogateescape"), self.token)
+
+    def _cookie_header(self) -> bytes:
+        assert self.token is not None
+        # HttpOnly: no script reads it; SameSite=Strict: no other site's page sends it
+        return (f"{self.cookie}=".encode() + self.token + b"; Path=/; HttpOnly; SameSite=Strict")
+
+    @staticmethod
+    async def _reload_without_token(scope: Scope, send: Send, extra: list[tuple[bytes, bytes]]) -> None:
+        """Answer the page's first request (``/?token=...``) with the cookie and a redirect to the same address
+        without the token: the token stays out of the address bar, the history and the page's shared links."""
+        rest = [(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+                if k != "token"]
+        location = "/" + (f"?{urlencode(rest)}" if rest else "")
+        await send({"type": "http.response.start", "status": 303,
+                    "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0"),
+                                (b"cache-control", b"no-store"), *extra]})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _query_token(scope: Scope) -> str | None:
+    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        if key == "token":
+            return value
+    return None
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, sep, value = part.strip().partition("=")
+        if sep and key == name:
+            return value.strip().strip('"')
+    return None
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     """The request's headers by lower-case name (the first of repeated ones), decoded as Latin-1."""
     out: dict[str, str] = {}
@@ -192,11 +276,12 @@ def _body(error: LossInputError) -> bytes:
     return json.dumps(error_body(error), ensure_ascii=True).encode()
 
 
-async def _send_error(send: Send, status: int, error: LossInputError) -> None:
+async def _send_error(send: Send, status: int, error: LossInputError,
+                      more: list[tuple[bytes, bytes]] | None = None) -> None:
     body = _body(error)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
-               (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")]
+               (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"), *(more or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

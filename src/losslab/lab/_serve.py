@@ -1,9 +1,17 @@
-"""Running the lab: uvicorn on 127.0.0.1, the address printed, the browser opened."""
+"""Running the lab: uvicorn on 127.0.0.1, the address printed, the browser opened.
+
+On an address other machines can reach (``--host``), the lab asks for a token like Jupyter's: a secret made at
+start, printed once in the address, then kept in a cookie (scripts send ``Authorization: Bearer``); see
+:mod:`losslab.lab._security`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
+import logging
+import secrets
 import socket
 import sys
 import threading
@@ -12,10 +20,9 @@ import webbrowser
 from typing import Any
 
 from ._limits import Limits
+from ._security import TOKEN_COOKIE
 
-__all__ = ["free_port", "serve", "server_config", "url_for"]
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+__all__ = ["RateLimitedLog", "exposure_notice", "free_port", "is_loopback", "serve", "server_config", "url_for"]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -25,11 +32,34 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def url_for(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+def url_for(host: str, port: int, token: str | None = None) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
     if ":" in shown:
         shown = f"[{shown}]"
-    return f"http://{shown}:{port}/"
+    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is an address only this machine reaches (127.0.0.0/8, ::1, localhost)."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_notice(host: str) -> str:
+    """What a lab on ``host`` (not loopback) exposes, said once at start."""
+    wildcard = host in ("0.0.0.0", "", "::")
+    where = ("every address of this machine" if wildcard else host)
+    names = (" It answers only requests addressed to 127.0.0.1, localhost or [::1]: for other machines, start it with "
+             "--host set to the name or address they use." if wildcard else "")
+    return (f"warning: the lab listens on {where}, where other machines on the network can reach it. Whoever has "
+            "the address above with its token can use all of it: train models on this computer, upload CSV files "
+            "and read the uploaded files, run evidence. The traffic is plain HTTP, not encrypted: anyone on the "
+            "network can read the token and the data. Use it on a network you trust; Ctrl+C stops it." + names)
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -45,18 +75,24 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, *, open_browser: bool = True, limits: Limits | None = None,
-          log_level: str = "warning") -> None:
+          log_level: str = "warning", token: str | None = None) -> None:
+    """Serve the lab until Ctrl+C. ``token``: the secret every request must carry; made at random when ``host``
+    is not loopback and none is given (on loopback, none unless given)."""
     import uvicorn
 
     from ._app import create_app
 
+    exposed = not is_loopback(host)
+    if exposed and not token:
+        token = secrets.token_urlsafe(24)
     if port == 0:
         port = free_port(host)
     elif port_in_use(host, port):
         raise OSError(errno.EADDRINUSE, f"port {port} on {host} is already in use; try --port 0 (any free port)")
-    app = create_app(limits, hosts=(host,))  # requests for any other name are refused (DNS rebinding)
+    # requests for any other name are refused (DNS rebinding); the cookie's name holds the port (cookies ignore it)
+    app = create_app(limits, hosts=(host,), token=token or None, cookie=f"{TOKEN_COOKIE}_{port}")
     server = uvicorn.Server(server_config(app, host, port, limits, log_level))
-    url = url_for(host, port)
+    url = url_for(host, port, token or None)
 
     def announce() -> None:
         while not server.started and not server.should_exit:
@@ -64,9 +100,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, open_browser: bool = Tru
         if not server.started:
             return
         print(f"losslab lab: {url}  (Ctrl+C to stop)", flush=True)
-        if host not in LOOPBACK:
-            print(f"warning: the lab is reachable from other machines on this network (it answers requests sent to "
-                  f"{host} or to this machine's loopback names only)", file=sys.stderr, flush=True)
+        if exposed:
+            print(exposure_notice(host), file=sys.stderr, flush=True)
         if open_browser:
             try:
                 webbrowser.open(url)
@@ -102,29 +137,95 @@ def server_config(app: Any, host: str, port: int, limits: Limits | None = None, 
 
     limits = limits or Limits()
     files = _open_files_allowed(limits.max_connections + 256)
-    return uvicorn.Config(
+    concurrency = max(64, min(limits.max_connections, files - 128))
+    config = uvicorn.Config(
         app, host=host, port=port, log_level=log_level, lifespan="on",
         ws="websockets-sansio" if _has_sansio() else "auto",
-        http=_head_deadline_protocol(limits.header_seconds),
+        http=_head_deadline_protocol(limits.header_seconds, shed_at=concurrency - concurrency // 8),
         timeout_keep_alive=max(1, round(limits.keep_alive_seconds)),
-        limit_concurrency=max(64, min(limits.max_connections, files - 128)),
+        limit_concurrency=concurrency,
         h11_max_incomplete_event_size=16 * 1024,
         backlog=1024,
     )
+    _quiet_floods()  # after Config: it sets uvicorn's logging up
+    return config
 
 
-def _head_deadline_protocol(seconds: float) -> type:
+class RateLimitedLog(logging.Filter):
+    """Let at most ``burst`` records of one kind (logger and first line of the message) through per ``window``
+    seconds; the next one let through says how many were held back. A flood of failing connections (accept errors
+    when the process runs out of files, malformed requests) then costs a few lines a minute, not megabytes."""
+
+    def __init__(self, burst: int = 5, window: float = 60.0) -> None:
+        super().__init__()
+        self.burst, self.window = burst, window
+        self._seen: dict[tuple[str, str], list[float]] = {}  # kind -> [window start, passed, held back]
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        kind = (record.name, str(record.msg).split("\n", 1)[0][:80])
+        now = time.monotonic()
+        with self._lock:
+            state = self._seen.get(kind)
+            if state is None or now - state[0] > self.window:
+                held = int(state[2]) if state is not None else 0
+                if len(self._seen) > 1000:
+                    self._seen.clear()
+                self._seen[kind] = [now, 1, 0]
+                if held:
+                    record.msg = f"{record.msg} ({held} more like this in the last {self.window:g} s not logged)"
+                return True
+            if state[1] < self.burst:
+                state[1] += 1
+                return True
+            state[2] += 1
+            return False
+
+
+_FLOOD_FILTER = RateLimitedLog()
+FLOODED_LOGGERS = ("asyncio", "uvicorn.error", "uvicorn.protocols.http")
+
+
+def _quiet_floods() -> None:
+    for name in FLOODED_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FLOOD_FILTER not in logger.filters:
+            logger.addFilter(_FLOOD_FILTER)
+
+
+def _head_deadline_protocol(seconds: float, shed_at: int | None = None) -> type:
     """uvicorn's h11 protocol with a deadline for each request head: a connection that opened (or got its previous
     answer) ``seconds`` ago and has not sent a whole request line and headers since is closed (slowloris).
 
     The deadline is armed while h11 waits for a head (their side IDLE) and disarmed once a head arrived; a body's
     deadline is the app's (``BodyLimit``), and a WebSocket, once upgraded, is no longer this protocol's.
+
+    With ``shed_at``: when a new connection makes more than ``shed_at`` open ones, the one that has waited longest
+    for a head (half-open, or idle between requests) is closed. Many half-open connections then never hold all the
+    files the process may open: a new client is accepted and answered at once, not after the deadline.
     """
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
+    waiting: dict[Any, None] = {}  # the connections waiting for a head, oldest first
+
     class HeadDeadlineH11(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
+
+        def _waits(self, yes: bool) -> None:
+            waiting.pop(self, None)
+            if yes:
+                waiting[self] = None
+
+        def _shed_the_oldest(self) -> None:
+            if shed_at is None or len(self.connections) <= shed_at:
+                return
+            for other in waiting:
+                if other is not self:
+                    waiting.pop(other, None)
+                    other.connections.discard(other)  # counted out now; its socket closes in a moment
+                    other.transport.abort()
+                    return
 
         def _arm_head_deadline(self) -> None:
             self._disarm_head_deadline()
@@ -138,23 +239,29 @@ def _head_deadline_protocol(seconds: float) -> type:
         def _head_deadline_passed(self) -> None:
             self._head_timer = None
             if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self._waits(False)
                 self.transport.close()
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm_head_deadline()
+            self._waits(True)
+            self._shed_the_oldest()
 
         def handle_events(self) -> None:
             super().handle_events()
             if self.conn.their_state is not h11.IDLE:
                 self._disarm_head_deadline()
+                self._waits(False)
 
         def on_response_complete(self) -> None:
             self._arm_head_deadline()  # the next request's head; a pipelined one disarms it at once
+            self._waits(True)
             super().on_response_complete()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm_head_deadline()
+            self._waits(False)
             super().connection_lost(exc)
 
     return HeadDeadlineH11

@@ -57,7 +57,9 @@ def bundle(lang: str) -> dict[str, Any]:
         training = dict(training_texts.bundle(lang)) if hasattr(training_texts, "bundle") else {}
     except ImportError:
         training = {}
-    return {"lang": lang, "lab": flat(lang), "ui": dict(T.bundle(lang)["ui"]), "losses": losses,
+    # the error patterns are the server's (lab/_error_words.py writes each message): the page needs none of them
+    lab = {k: v for k, v in flat(lang).items() if not k.startswith("errors.")}
+    return {"lang": lang, "lab": lab, "ui": dict(T.bundle(lang)["ui"]), "losses": losses,
             "training": training}
 
 

@@ -1,4 +1,12 @@
 // JSON calls to the lab's server. A refused request (4xx) carries the catalog's message, which the page shows.
+// Every call says the page's language (Accept-Language; a socket's ?lang=), so that the server writes its error
+// messages in it (lab/_error_words.py).
+
+import { lang } from './i18n.js';
+
+function headers(extra) {
+  return { 'Accept-Language': lang(), ...extra };
+}
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -17,13 +25,13 @@ async function handle(response) {
 }
 
 export async function getJSON(path) {
-  return handle(await fetch(path, { headers: { Accept: 'application/json' } }));
+  return handle(await fetch(path, { headers: headers({ Accept: 'application/json' }) }));
 }
 
 export async function postJSON(path, data) {
   return handle(await fetch(path, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    headers: headers({ 'Content-Type': 'application/json', Accept: 'application/json' }),
     body: JSON.stringify(data),
   }));
 }
@@ -31,7 +39,7 @@ export async function postJSON(path, data) {
 export async function postText(path, data) {
   return handle(await fetch(path, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: headers({ 'Content-Type': 'application/json' }),
     body: JSON.stringify(data),
   }));
 }
@@ -40,16 +48,17 @@ export async function postText(path, data) {
 export async function uploadCSV(file) {
   return handle(await fetch(`/api/uploads?name=${encodeURIComponent(file.name)}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'text/csv', Accept: 'application/json' },
+    headers: headers({ 'Content-Type': 'text/csv', Accept: 'application/json' }),
     body: file,
   }));
 }
 
 export async function del(path) {
-  return handle(await fetch(path, { method: 'DELETE' }));
+  return handle(await fetch(path, { method: 'DELETE', headers: headers() }));
 }
 
 export function socketURL(path) {
   const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${proto}//${window.location.host}${path}`;
+  const sep = path.includes('?') ? '&' : '?';
+  return `${proto}//${window.location.host}${path}${path.includes('lang=') ? '' : `${sep}lang=${lang()}`}`;
 }

@@ -29,6 +29,9 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
   const speedCtl = select({ key: 'c.speed', label: 'classify.speed', value: st.speed,
     options: Object.keys(SPEEDS).map((k) => ({ value: k, label: `classify.speed_${k}` })),
     onChange: (v) => { st.speed = v; page.save(); page.command({ action: 'set', speed: SPEEDS[v] }); } });
+  // presentation mode (c.present): the map, the curves and the numbers fill a projector's screen, in larger text
+  const presentBtn = button({ label: 'classify.present', key: 'c.present', onClick: () => page.present(!st.present) });
+  presentBtn.setAttribute('aria-pressed', String(st.present));
   const epochOut = el('output', { class: 'epoch', 'aria-live': 'off' }, '0');
   const stateOut = el('span', { class: 'run-state', 'data-state': 'none' });
   const runLive = el('p', { class: 'sr-only', 'aria-live': 'polite' });
@@ -37,7 +40,7 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
   const playbar = el('div', { class: 'playbar', role: 'group', 'data-group': 'c.playbar' },
     resetBtn, playBtn, stepBtn,
     el('div', {}, tr(el('span', { class: 'epoch-label', id: 'epoch-label' }), 'classify.epoch'), epochOut),
-    stateOut, keepCtl.node, speedCtl.node, runLive);
+    stateOut, keepCtl.node, speedCtl.node, presentBtn, runLive);
   playbar.dataset.tLabel = 'classify.playbar';
   playbar.setAttribute('aria-label', t('classify.playbar'));
   epochOut.setAttribute('aria-labelledby', 'epoch-label');
@@ -262,7 +265,7 @@ export function buildControls(root, { st, run, PARAMS, LOSSES, boot, curves, pag
   }
 
   return {
-    section, playBtn, stepBtn, stateOut, stopNote, runLive, epochOut, speedCtl, uploadInfo, canvas, mapCursor, mapLegend, mapLabel,
+    section, playBtn, stepBtn, presentBtn, stateOut, stopNote, runLive, epochOut, speedCtl, uploadInfo, canvas, mapCursor, mapLegend, mapLabel,
     mapTable, numbers, diagBox, traceIndex, traceSplit, traceBox, traceSection,
     syncData, syncUpload, drawUploadInfo, drawLayers,
   };

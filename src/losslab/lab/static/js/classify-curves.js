@@ -50,7 +50,7 @@ export function liveCurves(run, st, schedule) {
     return { loss, metric };
   }
   async function draw() {
-    if (!figure.view || !curveNames) return;
+    if (!figure.view || !curveNames) return false;
     const all = [run.initial ? { ...run.initial, epoch: 0 } : null, ...run.records].filter(Boolean);
     if (run.chartReset || all.length / run.stride > MAX_CHART_POINTS) {
       run.chartReset = false;
@@ -63,9 +63,9 @@ export function liveCurves(run, st, schedule) {
       await figure.view.runAsync();
       figure.afterData();
       run.pending = [];
-      return;
+      return true;
     }
-    if (!run.pending.length) return;
+    if (!run.pending.length) return false;
     const { loss, metric } = rowsOf(run.pending);
     run.pending = [];
     const vega = window.vega;
@@ -73,6 +73,7 @@ export function liveCurves(run, st, schedule) {
     figure.view.change('metric', vega.changeset().insert(metric));
     await figure.view.runAsync();
     figure.afterData();
+    return true;
   }
   function table() {
     const cols = ['epoch', 'train_loss', 'val_loss', 'penalty', 'objective', 'train_accuracy', 'val_accuracy', 'lr'];

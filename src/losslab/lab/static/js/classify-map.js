@@ -12,6 +12,23 @@ const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'cross', 'star'];
 let LUT = null; // built on first use: the palette arrives with the boot payload, after this module loads
 const lut = () => LUT || (LUT = buildLut());
 
+// What stays from one frame to the next while a run trains (issue 16: draw only what changed): the small canvas of
+// the grid and its pixels, and the points drawn once on a layer of their own, per canvas.
+const layers = new WeakMap();
+
+function layerOf(canvas) {
+  let layer = layers.get(canvas);
+  if (!layer) { layer = { grid: document.createElement('canvas'), img: null, points: null, pointsKey: '', legendKey: '' }; layers.set(canvas, layer); }
+  return layer;
+}
+
+function decode(data) {
+  const text = atob(data);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
 /** The decision map: the server's grid of probabilities (one byte each), coloured here, with the points on top;
  *  `legend` and `label` say what it shows (in words, for everyone and for screen readers). */
 export function drawMap({ canvas, legend, label }, run, showVal) {
@@ -22,33 +39,43 @@ export function drawMap({ canvas, legend, label }, run, showVal) {
   const size = Math.round((canvas.clientWidth || 400) * dpr);
   if (canvas.width !== size) { canvas.width = size; canvas.height = size; }
   const ctx = canvas.getContext('2d');
-  const bytes = Uint8Array.from(atob(m.data), (c) => c.charCodeAt(0));
-  const img = new ImageData(m.n, m.n);
-  const multiclass = m.kind === 'classes';
-  for (let i = 0; i < m.n * m.n; i += 1) {
-    let rgb;
-    if (multiclass) {
-      const base = hex(classColour(bytes[2 * i]));
-      const conf = bytes[2 * i + 1] / 255;
-      const k = Math.max(0, (conf - 1 / m.classes) / (1 - 1 / m.classes)) * 0.55;
-      rgb = base.map((c) => Math.round(255 + (c - 255) * k));
-    } else rgb = lut()[bytes[i]];
-    img.data[4 * i] = rgb[0]; img.data[4 * i + 1] = rgb[1]; img.data[4 * i + 2] = rgb[2]; img.data[4 * i + 3] = 255;
+  const layer = layerOf(canvas);
+  const bytes = decode(m.data);
+  if (!layer.img || layer.img.width !== m.n) {
+    layer.img = new ImageData(m.n, m.n);
+    layer.grid.width = m.n; layer.grid.height = m.n;
   }
-  const off = document.createElement('canvas');
-  off.width = m.n; off.height = m.n;
-  off.getContext('2d').putImageData(img, 0, 0);
+  const img = layer.img;
+  const px = img.data;
+  const multiclass = m.kind === 'classes';
+  const tints = multiclass ? classTints(m.classes) : null;
+  const table = lut();
+  for (let i = 0; i < m.n * m.n; i += 1) {
+    const rgb = multiclass ? tints[bytes[2 * i] % CLASS_COUNT][bytes[2 * i + 1]] : table[bytes[i]];
+    px[4 * i] = rgb[0]; px[4 * i + 1] = rgb[1]; px[4 * i + 2] = rgb[2]; px[4 * i + 3] = 255;
+  }
+  layer.grid.getContext('2d').putImageData(img, 0, 0);
   ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(off, 0, 0, size, size);
+  ctx.drawImage(layer.grid, 0, 0, size, size);
   if (!multiclass) drawContour(ctx, bytes, m.n, size);
   const L = m.extent;
   const toPx = (x1, x2) => [((x1 + L) / (2 * L)) * size, ((L - x2) / (2 * L)) * size];
   const r = 4.2 * dpr;
-  for (const p of ds.points) {
-    if (p.split === 'val' && !showVal) continue;
-    const [px, py] = toPx(p.x1, p.x2);
-    shape(ctx, SHAPES[p.label % SHAPES.length], px, py, r, classColour(p.label), p.split === 'val');
+  // the points move only with the data, the size or the choice of showing the validation part: one layer for them
+  const pointsKey = `${size}:${showVal}:${ds.points.length}:${L}`;
+  if (layer.pointsData !== ds.points || layer.pointsKey !== pointsKey) {
+    layer.points = layer.points || document.createElement('canvas');
+    layer.points.width = size; layer.points.height = size;
+    const pctx = layer.points.getContext('2d');
+    for (const p of ds.points) {
+      if (p.split === 'val' && !showVal) continue;
+      const [x, y] = toPx(p.x1, p.x2);
+      shape(pctx, SHAPES[p.label % SHAPES.length], x, y, r, classColour(p.label), p.split === 'val');
+    }
+    layer.pointsKey = pointsKey;
+    layer.pointsData = ds.points;
   }
+  ctx.drawImage(layer.points, 0, 0);
   if (run.traced) {
     const p = ds.points.find((q) => q.split === run.traced.split && q.index === run.traced.index);
     if (p) {
@@ -68,8 +95,28 @@ export function drawMap({ canvas, legend, label }, run, showVal) {
   }
   const counts = {};
   for (const p of ds.points) counts[p.split] = (counts[p.split] || 0) + 1;
-  legend.replaceChildren(...legendItems(ds, m));
+  const legendKey = `${document.documentElement.lang}:${m.kind}:${m.classes}:${((ds.info && ds.info.class_names) || []).join()}`;
+  if (layer.legendKey !== legendKey || layer.legendData !== ds || !legend.childNodes.length) { // only when it changed
+    legend.replaceChildren(...legendItems(ds, m));
+    layer.legendKey = legendKey;
+    layer.legendData = ds;
+  }
   label.textContent = t('classify.map_desc', { train: counts.train || 0, val: counts.val || 0, epoch: run.epoch });
+}
+
+// multiclass: each class's colour, from white (unsure) to its full tint (sure), for each confidence byte
+const TINTS = new Map();
+function classTints(classes) {
+  if (!TINTS.has(classes)) {
+    TINTS.set(classes, Array.from({ length: CLASS_COUNT }, (_, k) => {
+      const base = hex(classColour(k));
+      return Array.from({ length: 256 }, (__, b) => {
+        const w = Math.max(0, (b / 255 - 1 / classes) / (1 - 1 / classes)) * 0.55;
+        return base.map((c) => Math.round(255 + (c - 255) * w));
+      });
+    }));
+  }
+  return TINTS.get(classes);
 }
 
 /** The point nearest to a click on the canvas, if the click is close enough to it (4% of the map's width). */

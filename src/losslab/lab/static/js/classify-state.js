@@ -44,6 +44,7 @@ export function readState(PARAMS) {
     log: S.getBool('c.log', false),
     showVal: S.getBool('c.showval', true),
     play: S.getBool('c.play', false),
+    present: S.getBool('c.present', false), // presentation mode: map, curves and numbers on one projector screen
   };
   if (st.model === 'mlp' && !st.hidden.length) st.hidden = [6, 4];
   return st;
@@ -79,7 +80,7 @@ export function saveState(st, PARAMS) {
     'c.loss': st.loss,
     ...Object.fromEntries(PARAMS.map((p) => [p.key, p.losses.includes(st.loss) && st.params[p.key] !== p.start ? st.params[p.key] : null])),
     'c.opt': st.opt, 'c.lr': st.lr, 'c.reg': st.reg, 'c.rate': st.rate, 'c.init': st.init, 'c.keep': st.keep,
-    'c.speed': st.speed, 'c.log': st.log, 'c.showval': st.showVal,
+    'c.speed': st.speed, 'c.log': st.log, 'c.showval': st.showVal, 'c.present': st.present ? true : null,
   });
 }
 

@@ -3,6 +3,7 @@
 import { el, fmt } from './util.js';
 import { t } from './i18n.js';
 import { scrollBox } from './controls.js';
+import { formula } from './tex.js';
 
 export function renderExplanation(x) {
   const label = (key) => (x.column_labels && x.column_labels[key]) || key;
@@ -28,7 +29,7 @@ export function renderExplanation(x) {
   return el('article', { class: 'explained', lang: x.lang },
     el('h4', {}, x.title || x.loss, ' ', el('code', {}, x.loss)),
     el('p', {}, x.text ? x.text.idea : ''),
-    el('p', { class: 'formula' }, el('span', { class: 'k' }, `${t('ui:formula')}: `), el('code', {}, x.formula.plain)),
+    el('p', { class: 'formula' }, el('span', { class: 'k' }, `${t('ui:formula')}: `), formula(x.formula.latex, x.formula.plain)),
     table ? scrollBox(table, { label: 'ui:step' }) : null, classTable ? scrollBox(classTable, { label: 'ui:class' }) : null, steps,
     el('p', { class: 'final' }, el('strong', {}, `${t('ui:final_value')}: ${value}`)),
     (x.warnings || []).map((w) => el('p', { class: 'warning', role: 'note' }, w)),

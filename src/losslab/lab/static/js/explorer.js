@@ -18,6 +18,7 @@ import * as C from './catalog.js';
 import { exactInputs, exactValues, pointKey, sigmoid, logit } from './explorer-exact.js';
 import { numbersBox } from './explorer-numbers.js';
 import { wordsBox } from './explorer-words.js';
+import { formula } from './tex.js';
 
 export function mount(root, boot) {
   const grid = boot.grid;
@@ -127,6 +128,7 @@ export function mount(root, boot) {
   const readout = el('table', { class: 'readout' });
   const readoutLive = el('p', { class: 'sr-only', 'aria-live': 'polite' });
   const summary = el('p', { class: 'summary', 'aria-live': 'off' });
+  const formulas = el('dl', { class: 'formulas' }); // each chosen loss's formula, typeset (tex.js)
 
   const figure = new Figure({ name: 'losslab-explorer', label: 'explorer.figure_label', key: 'e.figure', table: () => figureTable() });
 
@@ -137,7 +139,7 @@ export function mount(root, boot) {
   const controls = el('div', { class: 'controls' }, taskCtl.node, lossBox,
     el('div', { class: 'sliders' }, predCtl.node, targetCtl.node, exact.regression, scoreCtl.node, exact.classification, labelCtl.node), paramBox);
   const results = el('div', { class: 'results' },
-    el('div', { class: 'readout-wrap' }, tr(el('h3'), 'explorer.values'), summary, readout, readoutLive), figure.node);
+    el('div', { class: 'readout-wrap' }, tr(el('h3'), 'explorer.values'), summary, readout, readoutLive), formulas, figure.node);
   const words = wordsBox(); // loss, cost, objective defined; links to the next-token and teacher-student panels
   section.append(title, intro, words.terms, el('div', { class: 'two-col' }, controls, results),
     el('div', { class: 'explain-wrap', 'data-group': 'explain' }, tr(el('h3'), 'explorer.explanation'), explainSel.node, explainBox),
@@ -252,7 +254,22 @@ export function mount(root, boot) {
   const fetchCurves = latest((req) => postJSON('/api/explorer/curves', req));
   const fetchFigure = latest((req) => postJSON('/api/explorer/figure', req));
 
+  let formulasOf = '';
+  function drawFormulas() {
+    const key = `${lang()}:${st.losses.join()}`;
+    if (key === formulasOf) return;
+    formulasOf = key;
+    formulas.replaceChildren(...st.losses.flatMap((name) => {
+      const entry = C.entry(name);
+      const f = entry && entry.formula;
+      if (!f) return [];
+      const text = lossText(name);
+      return [el('dt', {}, text ? text.title : name), el('dd', {}, formula(f.latex, f.plain))];
+    }));
+  }
+
   async function refresh(withFigure) {
+    drawFormulas();
     const req = request();
     const got = await fetchCurves(req);
     if (!got) return;

@@ -1,0 +1,169 @@
+"""A classroom on one lab server (issue 16): 40 simulated students, each training its own run over the WebSocket.
+
+    .venv/bin/python benchmarks/bench_classroom.py [--clients 40] [--seconds 10] [--speed normal] [--json]
+
+One server (uvicorn, in a process of its own, on 127.0.0.1, started with ``--max-runs`` = the number of clients);
+each client does what the page does when a student presses Play: ``POST /api/runs`` (the classification lab's
+default: the MLP on moons), opens ``/api/runs/{id}/stream``, sends the speed and ``play``, and reads the frames.
+Over ``--seconds`` s (after a second of warm-up) each client counts the frames that carry a new decision map and
+the epochs its run trained. Reported: per client, map updates per second (minimum, 10th percentile, median) and
+the gaps between two maps (p95 over all clients), epochs per second, and the server's CPU time per second.
+
+Target: every student's map >= 10 updates/s. The clients all come from 127.0.0.1, so the bound per client is
+raised to the number of clients (in a class each student has an address of their own). The benchmark runs on the
+loopback address: a server started with ``--host`` for a real class (reachable from the students' machines, with
+its access token) serves the same frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import Any
+
+SPEEDS = {"slow": 5, "normal": 30, "fast": 120, "max": 1000}  # epochs per second (lab/static/js/classify-state.js)
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def start_server(port: int, clients: int) -> subprocess.Popen[bytes]:
+    code = ("import uvicorn; from losslab.lab import Limits, create_app; "
+            f"uvicorn.run(create_app(Limits(max_runs_total={clients}, max_runs_per_client={clients})), "
+            f"host='127.0.0.1', port={port}, log_level='warning')")
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("the lab server did not start") from None
+            time.sleep(0.2)
+    _settle(proc.pid, deadline)
+    return proc
+
+
+def _settle(pid: int, deadline: float) -> None:
+    """Wait until the server has built what it prepares at start (the page and its figures, ``lab._app``): a
+    teacher starts the server before the class arrives, so the count starts with a server at rest."""
+    while time.monotonic() < deadline:
+        before = _cpu_seconds(pid)
+        time.sleep(0.5)
+        if _cpu_seconds(pid) - before < 0.05:
+            return
+
+
+def _create_run(port: int) -> str:
+    body = json.dumps({"data": {"name": "moons"}}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/runs", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as r:
+        return str(json.load(r)["id"])
+
+
+async def student(port: int, speed: int, start: float, stop: float) -> dict[str, Any]:
+    import websockets
+
+    run_id = await asyncio.to_thread(_create_run, port)
+    maps: list[float] = []
+    epochs: list[tuple[float, int]] = []
+    async with websockets.connect(f"ws://127.0.0.1:{port}/api/runs/{run_id}/stream", max_size=None) as ws:
+        await ws.recv()  # the run's state
+        await ws.send(json.dumps({"action": "set", "speed": speed}))
+        await ws.send(json.dumps({"action": "play"}))
+        while time.monotonic() < stop:
+            try:
+                text = await asyncio.wait_for(ws.recv(), timeout=max(0.01, stop - time.monotonic()))
+            except TimeoutError:
+                break
+            now = time.monotonic()
+            if now < start or not isinstance(text, str) or not text.startswith('{"type":"frame"'):
+                continue
+            if '"map":' in text:
+                maps.append(now)
+            found = text.find('"epoch":')
+            if found >= 0:
+                end = text.find(",", found)
+                epochs.append((now, int(text[found + 8:end])))
+    span = stop - start
+    gaps = [b - a for a, b in itertools.pairwise(maps)]
+    trained = epochs[-1][1] - epochs[0][1] if len(epochs) > 1 else 0
+    return {"maps_per_s": len(maps) / span, "gaps": gaps, "epochs_per_s": trained / span}
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def classroom(port: int, clients: int, seconds: float, speed: int, pid: int) -> dict[str, Any]:
+    begin = time.monotonic()
+    # the students arrive within a few seconds, as a class does; the counting starts once all are playing
+    start = begin + 2.0 + clients * 0.05
+    stop = start + seconds
+    tasks = [asyncio.create_task(student(port, speed, start, stop)) for _ in range(clients)]
+    await asyncio.sleep(max(0.0, start - time.monotonic()))
+    cpu0 = _cpu_seconds(pid)
+    done = await asyncio.gather(*tasks)
+    cpu = (_cpu_seconds(pid) - cpu0) / seconds
+    rates = [d["maps_per_s"] for d in done]
+    gaps = [g for d in done for g in d["gaps"]]
+    return {"clients": clients, "seconds": seconds, "speed_epochs_per_s": speed,
+            "maps_per_s_min": min(rates), "maps_per_s_p10": percentile(rates, 0.1),
+            "maps_per_s_median": statistics.median(rates),
+            "map_gap_p95_ms": 1000 * percentile(gaps, 0.95) if gaps else float("nan"),
+            "epochs_per_s_median": statistics.median(d["epochs_per_s"] for d in done),
+            "epochs_per_s_total": sum(d["epochs_per_s"] for d in done),
+            "server_cpu_per_s": cpu, "cpus": os.cpu_count()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=40)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--speed", choices=sorted(SPEEDS), default="normal")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    port = _port()
+    server = start_server(port, args.clients)
+    try:
+        result = asyncio.run(classroom(port, args.clients, args.seconds, SPEEDS[args.speed], server.pid))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"{result['clients']} students, {args.speed} speed ({result['speed_epochs_per_s']} epochs/s asked), "
+          f"{result['seconds']:g} s on 127.0.0.1, {result['cpus']} CPUs:")
+    print(f"  map updates per student: min {result['maps_per_s_min']:.1f}/s, p10 {result['maps_per_s_p10']:.1f}/s, "
+          f"median {result['maps_per_s_median']:.1f}/s; gap p95 {result['map_gap_p95_ms']:.0f} ms   (target >= 10/s)")
+    print(f"  epochs per student: median {result['epochs_per_s_median']:.1f}/s, "
+          f"all {result['epochs_per_s_total']:.0f}/s; server CPU {result['server_cpu_per_s']:.2f} s per s")
+
+
+if __name__ == "__main__":
+    main()
