@@ -20,22 +20,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._texts import normalize_lang
+from ._lang import get_lang, set_lang
 
-__all__ = ["disable", "enable", "get_lang", "html", "markdown", "set_lang", "supported"]
+__all__ = ["disable", "enable", "explorer", "formula_editor", "get_lang", "html", "live_fit", "markdown", "set_lang",
+           "supported", "token_widget"]
 
 _MIME = ("text/html", "text/markdown")
-_state: dict[str, Any] = {"lang": None}
-
-
-def set_lang(lang: str | None) -> None:
-    """The language of the displays from now on (``"en"``, ``"ja"`` or a locale name; None: English)."""
-    _state["lang"] = normalize_lang(lang)
-
-
-def get_lang() -> str:
-    """The language of the displays (set by :func:`set_lang` or ``enable(lang=...)``; English by default)."""
-    return normalize_lang(_state["lang"])
 
 
 def html(obj: Any, lang: str | None = None, *, figure: bool = True) -> str:
@@ -61,6 +51,44 @@ def supported() -> tuple[type, ...]:
     from ._views import TYPES
 
     return tuple(cls for cls, _ in TYPES)
+
+
+# ------------------------------------------------------------------------------------------------------ widgets
+# Each factory imports its widget (and anywidget) on first use: `import losslab` loads none of them.
+def explorer(task: str = "regression", loss: str | None = None, params: dict[str, Any] | None = None, *,
+             pred: float = 1.0, target: float = 0.0, lang: str | None = None) -> Any:
+    """The loss explorer widget: a catalog loss by task, its shape sliders, prediction and target → value,
+    gradient and curve (see docs/notebook.md). Needs ``losslab[notebook]`` (anywidget)."""
+    from ._explorer import LossExplorer
+
+    return LossExplorer(task, loss, params, pred=pred, target=target, lang=lang)
+
+
+def live_fit(data: Any, *, lang: str | None = None, start: bool = True, **fit_kwargs: Any) -> Any:
+    """Train with :func:`losslab.training.fit` in the background while a widget shows the curves, the progress,
+    Pause/Resume/Stop and, at the end, the diagnosis. Returns the widget at once; ``widget.wait()`` blocks for
+    the :class:`~losslab.training.Run` (``widget.run`` once it ended)."""
+    from ._live import LiveFit
+
+    widget = LiveFit(data, lang=lang, **fit_kwargs)
+    return widget.start() if start else widget
+
+
+def token_widget(source: Any, text: str, *, top: int = 5, lang: str | None = None) -> Any:
+    """The per-token next-token view of ``text`` as a widget: ``source`` is an :class:`~losslab.lm.LMRun` (its
+    model and tokenizer) or a :class:`~losslab.lm.SyntheticLanguage` (its true distribution)."""
+    from ._token_widget import TokenWidget
+
+    return TokenWidget(source, text, top=top, lang=lang)
+
+
+def formula_editor(formula: str = "log(cosh(yhat - y))", params: str = "", *, task: str = "regression",
+                   lang: str | None = None) -> Any:
+    """The custom-loss editor: type a formula (``losslab.custom``'s language) and read how it parses, its
+    derivative, its curve and the property report, or the error, in en/ja."""
+    from ._editor import FormulaEditor
+
+    return FormulaEditor(formula, params, task=task, lang=lang)
 
 
 def _view(obj: Any, lang: str | None, figure: bool) -> Any:
