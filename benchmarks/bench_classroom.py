@@ -6,8 +6,10 @@ One server (uvicorn, in a process of its own, on 127.0.0.1, started with ``--max
 each client does what the page does when a student presses Play: ``POST /api/runs`` (the classification lab's
 default: the MLP on moons), opens ``/api/runs/{id}/stream``, sends the speed and ``play``, and reads the frames.
 Over ``--seconds`` s (after a second of warm-up) each client counts the frames that carry a new decision map and
-the epochs its run trained. Reported: per client, map updates per second (minimum, 10th percentile, median) and
-the gaps between two maps (p95 over all clients), epochs per second, and the server's CPU time per second.
+the epochs its run trained; the clients come once the server has finished building what it prepares at start
+(its CPU at rest), as a class arrives at a server started beforehand. Reported: per client, map updates per
+second (minimum, 10th percentile, median) and the gaps between two maps (p95 over all clients), epochs per second
+(median per client, and all together), and the server's CPU time per second.
 
 Target: every student's map >= 10 updates/s. The clients all come from 127.0.0.1, so the bound per client is
 raised to the number of clients (in a class each student has an address of their own). The benchmark runs on the

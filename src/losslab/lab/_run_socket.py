@@ -53,10 +53,12 @@ async def stream(websocket: WebSocket, run_id: str, runs: Mapping[str, LabRun], 
     # were a few per cent of a classroom server); a look every LOOK_SECONDS catches anything else.
     loop = asyncio.get_running_loop()
     news = asyncio.Event()
+    idle = False  # the stream waits for news: only then is it woken (a wake-up per epoch would cost the loop)
 
     def wake() -> None:
-        with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to wake
-            loop.call_soon_threadsafe(news.set)
+        if idle:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to wake
+                loop.call_soon_threadsafe(news.set)
 
     run.listen(wake)
     try:
@@ -74,9 +76,13 @@ async def stream(websocket: WebSocket, run_id: str, runs: Mapping[str, LabRun], 
                 if frame is not None:
                     await websocket.send_json(frame)
                 await asyncio.sleep(max(0.0, period - (time.monotonic() - started)))  # at most one frame a period
-                if not news.is_set():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(news.wait(), LOOK_SECONDS)
+                idle = True  # first say so, then look: news that comes after the look wakes the stream
+                try:
+                    if not news.is_set() and not run.has_news():
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(news.wait(), LOOK_SECONDS)
+                finally:
+                    idle = False
         finally:
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):

@@ -343,6 +343,10 @@ class LabRun:
             self._wake.notify_all()
         self._ping()
 
+    def has_news(self) -> bool:
+        """Whether :meth:`frame` has something to send (read without the lock: a hint for the stream)."""
+        return bool(self._pending) or self._map_due or self._diagnosis_due or self.closed
+
     def listen(self, listener: Callable[[], None] | None) -> None:
         """``listener()`` is called (from any thread) whenever the run has something new for the stream; None: no
         one listens."""
