@@ -8,54 +8,19 @@ decides when and on which model, here is only what is drawn. The numbers are the
 
 from __future__ import annotations
 
-import base64
-import functools
 from typing import Any
 
 import numpy as np
 
 from .._jsonable import jsonable
-from .._numeric import sigmoid
 from ..errors import LossInputError
 from ..training._common import DataTask, TrainingError
 from ..training.data import Dataset
+from ..training.decision_map import decision_map as decision_map  # the lab's map is the trainer's
 from ..training.models import Model
 from ..training.objective import Objective
 from ..training.trainer import History
 from ._errors import LabError
-
-
-def decision_map(net: Model, objective: Objective, extent: float, n: int, n_classes: int) -> dict[str, Any]:
-    """The model's answer on an ``n`` × ``n`` grid over [-extent, extent]²: probability of class 1 (binary), or the
-    class and its probability (multiclass), one byte each, base64; hinge scores are shown through a sigmoid."""
-    with np.errstate(all="ignore"):
-        Z = net.scores(_grid(extent, n))
-    if objective.n_outputs == 1:
-        p = sigmoid(Z[:, 0])
-        p = np.nan_to_num(p, nan=0.5)
-        data = np.round(p * 255).astype(np.uint8).tobytes()
-        kind = "probability" if objective.probabilistic else "score"
-    else:
-        Zc = np.nan_to_num(Z - Z.max(axis=1, keepdims=True), nan=0.0)
-        e = np.exp(Zc)
-        prob = e / e.sum(axis=1, keepdims=True)
-        cls = np.argmax(prob, axis=1).astype(np.uint8)
-        conf = np.round(prob.max(axis=1) * 255).astype(np.uint8)
-        data = np.stack([cls, conf], axis=1).tobytes()
-        kind = "classes"
-    return {"n": n, "extent": extent, "kind": kind, "classes": n_classes,
-            "data": base64.b64encode(data).decode("ascii")}
-
-
-@functools.lru_cache(maxsize=16)
-def _grid(extent: float, n: int) -> np.ndarray:
-    """The ``n`` × ``n`` points of the map, row by row, the first row at the top (the same for every frame of a run:
-    built once)."""
-    axis = np.linspace(-extent, extent, n)
-    gx, gy = np.meshgrid(axis, axis[::-1])
-    grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
-    grid.flags.writeable = False
-    return grid
 
 
 def predictions(net: Model, objective: Objective, dataset: Dataset) -> list[dict[str, Any]]:
@@ -151,10 +116,10 @@ def _error(proba: np.ndarray | None, label: int) -> Any:
 
 
 def diagnosis(task: DataTask, loss: str, records: list[dict[str, Any]], initial: dict[str, Any],
-              baseline: dict[str, Any], lang: str, facts: Any = None) -> dict[str, Any] | None:
+              baseline: dict[str, Any], lang: str, facts: Any = None, memo: Any = None) -> dict[str, Any] | None:
     """The trainer's diagnosis of the curves ``records`` in ``lang`` (None before two epochs); ``facts``
     (:class:`losslab.training.facts.RunFacts`) let it judge underfitting against what the data allow and count dead
-    units, as ``Run.diagnose`` does."""
+    units, as ``Run.diagnose`` does; ``memo`` (a ``DiagnosisMemo`` kept per run) makes it cheap to repeat."""
     if len(records) < 2:
         return None
     try:
@@ -163,7 +128,7 @@ def diagnosis(task: DataTask, loss: str, records: list[dict[str, Any]], initial:
         return None
     history = History(task=task, loss=loss, records=records, initial=initial, baseline=baseline)
     try:
-        result = diagnose(history, lang=lang, facts=facts, where="lab")  # advice names the page's controls
+        result = diagnose(history, lang=lang, facts=facts, where="lab", memo=memo)  # advice: the page's controls
     except (TrainingError, ValueError, KeyError):  # pragma: no cover - defensive
         return None
     return jsonable(result.to_dict() if hasattr(result, "to_dict") else result)

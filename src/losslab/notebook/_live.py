@@ -6,6 +6,10 @@ reach the kernel while it trains (a thread that waits while paused, and stops wh
 blocks for the result when a script needs it, up to a timeout. The curves are the trainer's own epoch records (its
 ``on_epoch`` callback); the widget sends them to the page at most :data:`UPDATES_PER_SECOND` times a second, and
 always the last one. The diagnosis is ``Run.diagnose`` shown by the notebook's HTML view.
+
+On 2-D classification data each update also carries the decision map (``training.decision_map``, the lab's map):
+``fit``'s ``on_start`` hands the widget the model, and the map is computed from it in ``on_epoch`` (where the model
+stands still), only for the updates that are sent. Other data get the curves and a sentence saying why no map.
 """
 
 from __future__ import annotations
@@ -14,20 +18,26 @@ import threading
 import time
 from typing import Any
 
+import numpy as np
 import traitlets
 
 from ..training import fit
+from ..training.decision_map import data_extent, decision_map, map_reason
 from ..training.history import RECORD_KEYS
 from ._views import view
 from ._widget_base import Widget, esm
 
-__all__ = ["SHOWN", "UPDATES_PER_SECOND", "LiveFit"]
+__all__ = ["MAP_GRID", "MAP_POINTS", "SHOWN", "UPDATES_PER_SECOND", "LiveFit"]
 
 UPDATES_PER_SECOND = 30.0
 """The most curve updates sent to the page per second (each one carries the whole curves so far)."""
 SHOWN = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy")
 """The record keys the page draws or prints (a subset of ``RECORD_KEYS``)."""
 assert set(SHOWN) <= set(RECORD_KEYS)
+MAP_GRID = 48
+"""The decision map's side in cells (the lab's default): 2304 cells, one or two bytes each, per update."""
+MAP_POINTS = 400
+"""The most training points drawn over the map (an even subset of larger sets; sent once)."""
 
 
 def _html(diagnosis: Any, lang: str) -> str:
@@ -48,16 +58,28 @@ class LiveFit(Widget):
     curves = traitlets.Dict().tag(sync=True)
     updates = traitlets.Int(0).tag(sync=True)
     diagnosis_html = traitlets.Unicode("").tag(sync=True)
+    decision = traitlets.Dict().tag(sync=True)
+    """The decision map at the last update (``training.decision_map``'s payload and its ``epoch``), or empty."""
+    points = traitlets.Dict().tag(sync=True)
+    """The training points drawn over the map: ``x1``, ``x2``, ``label`` (at most :data:`MAP_POINTS`), and the
+    class ``names``."""
+    map_note = traitlets.Unicode("").tag(sync=True)
+    """Why there is no map (regression, or not 2 features), in the widget's language; empty when there is one."""
 
     def __init__(self, data: Any, *, lang: str | None = None, **fit_kwargs: Any) -> None:
-        if "on_epoch" in fit_kwargs or "cancel" in fit_kwargs:
-            raise TypeError("LiveFit sets fit's on_epoch and cancel itself")
+        if {"on_epoch", "cancel", "on_start"} & set(fit_kwargs):
+            raise TypeError("LiveFit sets fit's on_epoch, cancel and on_start itself")
         self._data, self._kwargs = data, fit_kwargs
         self._records: dict[str, list[Any]] = {k: [] for k in SHOWN}
         self._resume, self._stop, self._done = threading.Event(), threading.Event(), threading.Event()
         self._resume.set()
         self._thread: threading.Thread | None = None
         self._last_push = 0.0
+        self._net: Any = None  # the model being trained and its objective, from fit's on_start (2-D classes only)
+        self._objective: Any = None
+        self._extent, self._classes = 1.0, 2
+        self._no_map: tuple[str, dict[str, Any]] | None = None
+        self._loss = ""
         self.run: Any = None
         """The :class:`~losslab.training.Run` once the training ended (None before, or when it failed)."""
         self.failure: Exception | None = None
@@ -70,7 +92,7 @@ class LiveFit(Widget):
         if self.run is not None:  # the trainer's own account of what it did (the loss it chose by task)
             config = self.run.config
             return str(self.words["title"].format(model=config["model"], loss=config["loss"], data=config["data"]))
-        loss = self._kwargs.get("loss") or "…"
+        loss = self._kwargs.get("loss") or self._loss or "…"  # the trainer's choice by task once it started
         return str(self.words["title"].format(model=self._kwargs.get("model", "linear"),
                                               loss=getattr(loss, "name", loss),
                                               data=getattr(self._data, "name", self._data)))
@@ -131,6 +153,26 @@ class LiveFit(Widget):
                 return True
         return self._stop.is_set()
 
+    def _on_start(self, net: Any, objective: Any, dataset: Any) -> None:
+        """fit's ``on_start``: keep the model for the map (2-D classification data), or say why there is none."""
+        self._loss = str(objective.loss.name)
+        self.title = self._title()
+        reason = map_reason(dataset)
+        if reason is not None:
+            self._no_map = ("no_map_" + reason, {"data": dataset.name, "features": dataset.n_features})
+            self.map_note = self._note()
+            return
+        self._net, self._objective = net, objective
+        self._extent, self._classes = data_extent(dataset), int(dataset.n_classes)
+        X, y = dataset.X_train, dataset.y_train
+        keep = np.linspace(0, max(len(y) - 1, 0), min(len(y), MAP_POINTS)).round().astype(int)  # an even subset
+        names = [str(c) for c in (dataset.class_names or range(self._classes))]
+        self.points = {"x1": X[keep, 0].tolist(), "x2": X[keep, 1].tolist(), "label": y[keep].astype(int).tolist(),
+                       "names": names}
+
+    def _note(self) -> str:
+        return "" if self._no_map is None else str(self.words[self._no_map[0]].format(**self._no_map[1]))
+
     def _on_epoch(self, record: dict[str, Any]) -> None:
         for k in SHOWN:
             self._records[k].append(record.get(k))  # the trainer sends JSON-ready numbers (NaN as None)
@@ -143,13 +185,17 @@ class LiveFit(Widget):
         with self.hold_sync():
             self.curves = {k: list(v) for k, v in self._records.items()}
             self.epoch = len(self._records["epoch"])
+            if self._net is not None:  # computed here only: the map of every update sent, and of no other
+                self.decision = {**decision_map(self._net, self._objective, self._extent, MAP_GRID, self._classes),
+                                 "epoch": self.epoch}
             self.updates += 1
         self._last_push = now
 
     def _train(self) -> None:
         self.status = "running"
         try:
-            run = fit(self._data, on_epoch=self._on_epoch, cancel=self._cancel, **self._kwargs)
+            run = fit(self._data, on_epoch=self._on_epoch, cancel=self._cancel, on_start=self._on_start,
+                      **self._kwargs)
             diagnosis = run.diagnose(self.lang)
         except Exception as e:  # the thread has no caller: every failure ends shown in words (wait() raises it)
             self.failure = e
@@ -169,5 +215,6 @@ class LiveFit(Widget):
 
     def refresh(self) -> None:
         self.title = self._title()
+        self.map_note = self._note()
         if self.run is not None:
             self.diagnosis_html = _html(self.run.diagnose(self.lang), self.lang)
