@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import Array, Namespace
+from ._arrays import Array, Namespace, is_numpy
 from ._definition import Columns, LossDefinition, Param, number
 from ._registry import register
 from ._stable import clip
@@ -25,26 +25,40 @@ def _cosine_steps(p: np.ndarray, t: np.ndarray, params: Mapping[str, Any]) -> tu
             {"pred": p, "target": t})
 
 
-def _unit_target(xp: Namespace, target: Array, eps: float) -> Array:
-    return target / xp.sqrt(xp.clip(xp.sum(target * target, axis=1, keepdims=True), eps, None))
+_EINSUM_MAX_D = 512
+
+
+def rowdot(xp: Namespace, a: Array, b: Array) -> Array:
+    """sum(a * b, axis=1) of (N, D) rows in one fused pass: NumPy's reduction over a short last axis costs several
+    ns an element and a * b writes a whole (N, D) temporary; einsum does neither (4x faster at D = 10). Its sum is
+    not pairwise, though (float32 at D = 1e5: 2e-6 relative, np.sum 1e-7): long rows, where the reduction is cheap
+    anyway, keep np.sum. Other libraries get the array API's vecdot (differentiable in PyTorch, lazy in Dask)."""
+    if is_numpy(xp):
+        if a.shape[-1] <= _EINSUM_MAX_D:
+            return np.einsum("ij,ij->i", a, b)
+        return np.sum(a * b, axis=1)
+    return xp.vecdot(a, b, axis=-1)
 
 
 def cosine_value(xp: Namespace, pred: Array, target: Array, eps: float) -> Array:
     # Keras's normalize: x / max(|x|, epsilon) = x / sqrt(max(sum x^2, eps)) with eps = epsilon^2; clip's slope is 1
-    # at sum x^2 = eps, as cosine_grad takes it
-    pred_norm = xp.sqrt(clip(xp, xp.sum(pred * pred, axis=1), eps, None))
-    return -xp.sum(pred * _unit_target(xp, target, eps), axis=1) / pred_norm
+    # at sum x^2 = eps, as cosine_grad takes it. Three row dot products and per-row arithmetic: no (N, D) temporary.
+    pred_norm = xp.sqrt(clip(xp, rowdot(xp, pred, pred), eps, None))
+    target_norm = xp.sqrt(xp.clip(rowdot(xp, target, target), eps, None))
+    return -(rowdot(xp, pred, target) / target_norm) / pred_norm
 
 
 def cosine_grad(xp: Namespace, pred: Array, target: Array, eps: float) -> Array:
-    # d/dp -(p . v) / |p| = -(v - cos u) / |p|, u = p / |p|; below the floor |p| is the constant sqrt(eps)
-    v = _unit_target(xp, target, eps)
-    square = xp.sum(pred * pred, axis=1, keepdims=True)
+    # d/dp -(p . v) / |p| = -(v - cos u) / |p|, u = p / |p|, v = t / |t|; below the floor |p| is the constant
+    # sqrt(eps) (then no cos u term). As per-row factors: p cos / |p|^2 - t / (|t| |p|), one pass per term.
+    square = rowdot(xp, pred, pred)
     norm = xp.sqrt(xp.clip(square, eps, None))
-    unit = pred / norm
-    cos = xp.sum(unit * v, axis=1, keepdims=True)
+    target_norm = xp.sqrt(xp.clip(rowdot(xp, target, target), eps, None))
+    cos = (rowdot(xp, pred, target) / target_norm) / norm
     normalized = xp.astype(square >= eps, pred.dtype)
-    return -(v - normalized * cos * unit) / norm
+    along = xp.reshape(normalized * cos / norm / norm, (-1, 1))
+    across = xp.reshape(1.0 / (target_norm * norm), (-1, 1))
+    return pred * along - target * across
 
 
 register(LossDefinition(

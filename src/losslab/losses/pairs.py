@@ -17,17 +17,18 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import Array, Namespace
+from ._arrays import Array, Namespace, is_numpy
 from ._definition import Columns, Input, LossDefinition, Param, boolean, number
 from ._registry import register
 from ._stable import relu
+from .embedding import rowdot
 
 
 # ------------------------------------------------------------------------------------------------------- norms
 def pnorm(xp: Namespace, u: Array, p: float) -> Array:
     """||u||_p of each row, with derivative 0 at u = 0 (a guarded root; sqrt for p = 2, as PyTorch computes it)."""
     if p == 2.0:
-        s = xp.sum(u * u, axis=1)
+        s = rowdot(xp, u, u)
         zero = s == 0
         return xp.where(zero, xp.zeros_like(s), xp.sqrt(xp.where(zero, xp.ones_like(s), s)))
     if p == 1.0:
@@ -43,10 +44,20 @@ def pnorm_grad(xp: Namespace, u: Array, norm: Array, p: float) -> Array:
     if p == 1.0:
         return xp.sign(u)
     n = xp.reshape(norm, (-1, 1))
+    if p == 2.0:  # u / ||u||; dividing by inf where the norm is 0 gives the 0 there without a whole-array where
+        return u / xp.where(n > 0, n, xp.full_like(n, xp.inf))
     safe = xp.where(n > 0, n, xp.ones_like(n))
-    ratio = xp.abs(u) / safe
-    slope = u / safe if p == 2.0 else xp.sign(u) * ratio ** (p - 1.0)
+    slope = xp.sign(u) * (xp.abs(u) / safe) ** (p - 1.0)
     return xp.where(n > 0, slope, xp.zeros_like(slope))
+
+
+def pnorm_slope(xp: Namespace, u: Array, norm: Array, p: float, coef: Array) -> Array:
+    """coef * d||u||_p / du for an (N, 1) column of coefficients: for p = 2 one pass over the rows, u times
+    coef / ||u|| (0 where the norm is 0), instead of a whole (N, D) gradient scaled afterwards."""
+    if p == 2.0:
+        n = xp.reshape(norm, (-1, 1))
+        return u * (coef / xp.where(n > 0, n, xp.full_like(n, xp.inf)))
+    return coef * pnorm_grad(xp, u, norm, p)
 
 
 def _distance(xp: Namespace, x1: Array, x2: Array, p: float, eps: float) -> tuple[Array, Array]:
@@ -73,37 +84,49 @@ def triplet_value(xp: Namespace, pred: Array, target: Array, negative: Array, ma
     return relu(xp, _triplet_parts(xp, pred, target, negative, margin, p, eps, swap)["z"])
 
 
-def _triplet_grads(xp: Namespace, a: Array, pos: Array, neg: Array, margin: float, p: float, eps: float,
-                   swap: bool) -> tuple[Array, Array, Array]:
-    """(d/d anchor, d/d positive, d/d negative) of each triplet's loss; 0 where the margin is met (z <= 0)."""
+def _triplet_grads(xp: Namespace, a: Array, pos: Array, neg: Array, wrt: tuple[str, ...], margin: float, p: float,
+                   eps: float, swap: bool) -> dict[str, Array]:
+    """d/d anchor ("pred"), d/d positive ("target"), d/d negative of each triplet's loss, those named in ``wrt``; 0
+    where the margin is met (z <= 0). Each is a sum of norm slopes weighted per row (active, swapped or not)."""
     parts = _triplet_parts(xp, a, pos, neg, margin, p, eps, swap)
     active = xp.reshape(xp.astype(parts["z"] > 0, a.dtype), (-1, 1))
-    g_ap = pnorm_grad(xp, parts["u_ap"], parts["d_ap"], p)
-    g_an = pnorm_grad(xp, parts["u_an"], parts["d_an"], p)
+    # per-row weights of the distances' slopes: d(a, p), d(a, n), and with swap d(p, n) where it replaced d(a, n)
+    weights = {"ap": active, "an": active}
     if swap:
         s = xp.reshape(xp.astype(parts["swapped"], a.dtype), (-1, 1))
-        g_pn = pnorm_grad(xp, parts["u_pn"], parts["d_pn"], p)
-        return (active * (g_ap - (1 - s) * g_an), active * (-g_ap - s * g_pn),
-                active * ((1 - s) * g_an + s * g_pn))
-    return active * (g_ap - g_an), -active * g_ap, active * g_an
+        weights.update(an=active * (1 - s), pn=active * s)
+    slopes: dict[str, Array] = {}
+
+    def slope(pair: str) -> Array:  # each distance's weighted slope once, shared by the gradients asked for
+        if pair not in slopes:
+            slopes[pair] = pnorm_slope(xp, parts["u_" + pair], parts["d_" + pair], p, weights[pair])
+        return slopes[pair]
+
+    out: dict[str, Array] = {}
+    if "pred" in wrt:
+        out["pred"] = slope("ap") - slope("an")
+    if "target" in wrt:
+        out["target"] = -slope("ap") - slope("pn") if swap else -slope("ap")
+    if "negative" in wrt:
+        out["negative"] = slope("an") + slope("pn") if swap else slope("an")
+    return out
 
 
 def triplet_grads(xp: Namespace, pred: Array, target: Array, negative: Array, wrt: tuple[str, ...],
                   **params: Any) -> dict[str, Array]:
-    return dict(zip(("pred", "target", "negative"), _triplet_grads(xp, pred, target, negative, **params),
-                    strict=True))
+    return _triplet_grads(xp, pred, target, negative, tuple(wrt), **params)
 
 
 def triplet_grad(xp: Namespace, pred: Array, target: Array, negative: Array, **params: Any) -> Array:
-    return _triplet_grads(xp, pred, target, negative, **params)[0]
+    return _triplet_grads(xp, pred, target, negative, ("pred",), **params)["pred"]
 
 
 def triplet_target_grad(xp: Namespace, pred: Array, target: Array, negative: Array, **params: Any) -> Array:
-    return _triplet_grads(xp, pred, target, negative, **params)[1]
+    return _triplet_grads(xp, pred, target, negative, ("target",), **params)["target"]
 
 
 def triplet_negative_grad(xp: Namespace, pred: Array, target: Array, negative: Array, **params: Any) -> Array:
-    return _triplet_grads(xp, pred, target, negative, **params)[2]
+    return _triplet_grads(xp, pred, target, negative, ("negative",), **params)["negative"]
 
 
 def _triplet_steps(pred: np.ndarray, target: np.ndarray, params: Mapping[str, Any], negative: np.ndarray,
@@ -159,6 +182,11 @@ def _ranking_z(xp: Namespace, pred: Array, target: Array, y: Array, margin: floa
 
 
 def margin_ranking_value(xp: Namespace, pred: Array, target: Array, y: Array, margin: float) -> Array:
+    if is_numpy(xp):  # the same numbers (y (t - p) + m = m - y (p - t) exactly) in one array, not four
+        z = np.subtract(target, pred)
+        np.multiply(z, y, out=z)
+        np.add(z, margin, out=z)
+        return np.maximum(z, 0.0, out=z)
     return relu(xp, _ranking_z(xp, pred, target, y, margin))
 
 
@@ -209,19 +237,30 @@ register(LossDefinition(
 
 # -------------------------------------------------------------------------------------------- cosine embedding
 def _cosine_terms(xp: Namespace, x1: Array, x2: Array, eps: float) -> tuple[Array, ...]:
-    """(cos, 1 - cos, a, b, r1, r2) with r = sqrt(|x|^2 + eps) (PyTorch's cosine_embedding_loss, eps = 1e-12) and
+    """(cos, 1 - cos, a, b, r1, r2, a - b) with r = sqrt(|x|^2 + eps) (PyTorch's cosine_embedding_loss, eps = 1e-12) and
     a = x1 / r1, b = x2 / r2. 1 - cos is (|a - b|^2 + eps / r1^2 + eps / r2^2) / 2, a sum of non-negative terms:
     no cancellation for near-parallel pairs (float32 keeps its digits where 1 - 0.9999 would keep one)."""
-    r1 = xp.sqrt(xp.sum(x1 * x1, axis=1, keepdims=True) + eps)
-    r2 = xp.sqrt(xp.sum(x2 * x2, axis=1, keepdims=True) + eps)
+    r1 = xp.reshape(xp.sqrt(rowdot(xp, x1, x1) + eps), (-1, 1))
+    r2 = xp.reshape(xp.sqrt(rowdot(xp, x2, x2) + eps), (-1, 1))
     a, b = x1 / r1, x2 / r2
     diff = a - b
-    gap = 0.5 * (xp.sum(diff * diff, axis=1) + eps / xp.reshape(r1 * r1, (-1,)) + eps / xp.reshape(r2 * r2, (-1,)))
-    cos = xp.sum(x1 * x2, axis=1) / xp.reshape(r1 * r2, (-1,))
-    return cos, gap, a, b, r1, r2
+    gap = 0.5 * (rowdot(xp, diff, diff) + eps / xp.reshape(r1 * r1, (-1,)) + eps / xp.reshape(r2 * r2, (-1,)))
+    cos = rowdot(xp, x1, x2) / xp.reshape(r1 * r2, (-1,))
+    return cos, gap, a, b, r1, r2, diff
 
 
 def cosine_embedding_value(xp: Namespace, pred: Array, target: Array, y: Array, margin: float, eps: float) -> Array:
+    if is_numpy(xp):
+        # the same numbers, the unit vectors and their difference (three passes over the rows) only for the rows
+        # that take the cancellation-free form
+        r1 = xp.sqrt(rowdot(xp, pred, pred) + eps)
+        r2 = xp.sqrt(rowdot(xp, target, target) + eps)
+        cos = rowdot(xp, pred, target) / (r1 * r2)
+        out = xp.where(y > 0, 1.0 - cos, relu(xp, cos - margin))
+        rows = np.flatnonzero((y > 0) & (cos > 0.5))
+        if rows.size:
+            out[rows] = _cosine_terms(xp, pred[rows], target[rows], eps)[1]
+        return out
     cos, gap = _cosine_terms(xp, pred, target, eps)[:2]
     # the cancellation-free form where it matters (cos near 1), the plain one elsewhere (1 - cos >= 1/2 there)
     return xp.where(y > 0, xp.where(cos > 0.5, gap, 1.0 - cos), relu(xp, cos - margin))
@@ -229,14 +268,49 @@ def cosine_embedding_value(xp: Namespace, pred: Array, target: Array, y: Array, 
 
 def cosine_embedding_grads(xp: Namespace, pred: Array, target: Array, y: Array, wrt: tuple[str, ...], margin: float,
                            eps: float) -> dict[str, Array]:
-    # dcos/dx1 = (b - cos a) / r1, written ((b - a) + (1 - cos) a) / r1 where the value takes the same form
-    cos, gap, a, b, r1, r2 = _cosine_terms(xp, pred, target, eps)
+    # dcos/dx1 = (b - cos a) / r1, written ((b - a) + (1 - cos) a) / r1 where the value takes the same form (near
+    # cos = 1: no cancellation); elsewhere b - cos a as it stands ((1 - cos) a - (a - b) would cancel when cos a is
+    # far below b). Both are "a row of one array plus a per-row factor times a": the row chosen per row.
+    if is_numpy(xp):
+        return _cosine_embedding_grads_numpy(pred, target, y, wrt, margin, eps)
+    cos, gap, a, b, r1, r2, diff = _cosine_terms(xp, pred, target, eps)
     factor = xp.reshape(xp.where(y > 0, -xp.ones_like(cos), xp.astype(cos - margin > 0, pred.dtype)), (-1, 1))
     near = xp.reshape(cos > 0.5, (-1, 1))
-    g, c = xp.reshape(gap, (-1, 1)), xp.reshape(cos, (-1, 1))
-    d1 = xp.where(near, (b - a) + g * a, b - c * a) / r1
-    d2 = xp.where(near, (a - b) + g * b, a - c * b) / r2
-    return {"pred": factor * d1, "target": factor * d2}
+    k = xp.reshape(xp.where(cos > 0.5, gap, -cos), (-1, 1))
+    out = {}
+    if "pred" in wrt:
+        out["pred"] = (xp.where(near, -diff, b) + k * a) * (factor / r1)
+    if "target" in wrt:
+        out["target"] = (xp.where(near, diff, a) + k * b) * (factor / r2)
+    return out
+
+
+def _cosine_embedding_grads_numpy(pred: np.ndarray, target: np.ndarray, y: np.ndarray, wrt: tuple[str, ...],
+                                  margin: float, eps: float) -> dict[str, np.ndarray]:
+    """The array-API form above to the last bit, with fewer passes over the rows: a - b and 1 - cos only for the
+    rows with cos > 1/2, which take them, and the rest written in place (no temporary per operation)."""
+    r1 = np.sqrt(rowdot(np, pred, pred) + eps)[:, None]
+    r2 = np.sqrt(rowdot(np, target, target) + eps)[:, None]
+    a, b = pred / r1, target / r2
+    cos = rowdot(np, pred, target) / (r1 * r2)[:, 0]
+    factor = np.where(y > 0, -np.ones_like(cos), (cos - margin > 0).astype(pred.dtype))[:, None]
+    rows = np.flatnonzero(cos > 0.5)
+    k = (-cos)[:, None]
+    diff = None
+    if rows.size:
+        _, gap_r, *_, diff = _cosine_terms(np, pred[rows], target[rows], eps)
+        k[rows, 0] = gap_r
+    out = {}
+    for name, own, other, r, sign in (("pred", a, b, r1, -1.0), ("target", b, a, r2, 1.0)):
+        if name not in wrt:
+            continue
+        g = own * k
+        g += other
+        if diff is not None:  # sign * (a - b) + k own: -diff for d/d pred, diff for d/d target
+            g[rows] = (-diff if sign < 0 else diff) + k[rows] * own[rows]
+        g *= factor / r
+        out[name] = g
+    return out
 
 
 def cosine_embedding_grad(xp: Namespace, pred: Array, target: Array, y: Array, margin: float, eps: float) -> Array:

@@ -90,6 +90,21 @@ _NEG_INF_BITS: dict[np.dtype[Any], tuple[np.dtype[Any], int]] = {
     np.dtype(np.float32): (np.dtype(np.int32), int(np.array(-np.inf, np.float32).view(np.int32)))}
 
 
+_STARTS: dict[int, np.ndarray] = {}
+
+
+def _row_starts(nr: int, cc: int) -> np.ndarray:
+    """0, C, 2C, ... (nr of them), kept read-only between calls: every block of a call has the same rows."""
+    held = _STARTS.get(cc)
+    if held is None or held.size < nr:
+        if len(_STARTS) > 8:
+            _STARTS.clear()
+        held = np.arange(0, nr * cc, cc)
+        held.flags.writeable = False
+        _STARTS[cc] = held
+    return held[:nr]
+
+
 class _NLL(_Rows):
     """-z[y] per row; the gradient -1 at the label, 0 elsewhere."""
 
@@ -97,7 +112,8 @@ class _NLL(_Rows):
 
     def block(self, z: Arr, t: Arr, vals: Arr | None, g: Arr | None, scale: Any, b: Bufs) -> bool:
         nr, cc = z.shape
-        if not (np.minimum.reduce(t) >= 0 and np.maximum.reduce(t) < cc):
+        # 0 <= t < C in one reduction: read as unsigned, a negative label is above every class index
+        if not np.maximum.reduce(t.view(t.dtype.str.replace("i", "u"))) < cc:
             return False
         # every log-probability finite and <= 0 in one pass over the common case: as integers, the bits of the
         # negative finite floats (and -0.0) are all below those of -inf, and those of 0.0, -inf, NaN and every
@@ -107,14 +123,16 @@ class _NLL(_Rows):
             hi = np.maximum.reduce(z, axis=None)
             if not (_finite(np.minimum.reduce(z, axis=None)) and hi <= 0.0):
                 return False
-        at = np.arange(0, nr * cc, cc)
-        at += t  # flat positions of the labels: take / put beat a two-array fancy index several times over
+        # flat positions of the labels: take / put beat a two-array fancy index several times over
+        at = np.add(_row_starts(nr, cc), t, dtype=np.intp, casting="unsafe")
         if vals is not None:
-            np.take(z.reshape(-1), at, out=vals)
+            # mode="wrap": the labels were checked above, and take buffers out= in its default mode="raise" (a
+            # third of the kernel's time)
+            np.take(z.reshape(-1), at, out=vals, mode="wrap")
             np.negative(vals, out=vals)
         if g is not None:
             g.fill(0.0)
-            np.put(g.reshape(-1), at, -scale)
+            np.put(g.reshape(-1), at, -scale, mode="wrap")
         return True
 
 
