@@ -74,7 +74,7 @@ def test_the_catalog_has_the_built_in_losses() -> None:
 def test_every_built_in_loss_has_every_field(lang: str, name: str) -> None:
     entry = raw(lang)["losses"].get(name)
     assert entry is not None, f"{lang}.toml has no [losses.{name}]"
-    assert set(entry) <= {*texts.TEXT_FIELDS, "params"}, f"{lang}/{name}: unknown keys {set(entry)}"
+    assert set(entry) <= {*texts.TEXT_FIELDS, "params", "inputs"}, f"{lang}/{name}: unknown keys {set(entry)}"
     short_minimum = 1
     sentence_minimum = 40 if lang == "en" else 20
     for field in texts.TEXT_FIELDS:
@@ -95,6 +95,23 @@ def test_every_parameter_has_a_sentence(lang: str, name: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", BUILTINS)
+def test_every_extra_input_has_a_sentence(lang: str, name: str) -> None:
+    # [losses.NAME.inputs]: one sentence per definition.inputs, shown by `losslab show` in the user's language
+    written = raw(lang)["losses"][name].get("inputs", {})
+    expected = {i["name"] for i in CATALOG[name]["inputs"]}
+    assert set(written) == expected, f"{lang}/{name}: inputs {sorted(written)} != catalog {sorted(expected)}"
+    for input_name, sentence in written.items():
+        assert_real_text(sentence, f"{lang}/{name}.inputs.{input_name}", 30 if lang == "en" else 15)
+        assert texts.loss_text(name, lang)["inputs"][input_name] == sentence
+
+
+def test_losses_with_inputs_are_covered() -> None:
+    with_inputs = {name for name, entry in CATALOG.items() if entry["inputs"]}
+    assert {"triplet_margin", "gaussian_nll", "ctc"} <= with_inputs
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_no_texts_for_losses_that_do_not_exist(lang: str) -> None:
     assert set(raw(lang)["losses"]) <= set(BUILTINS)
 
@@ -108,6 +125,7 @@ def test_key_sets_are_identical_across_languages() -> None:
     for name in en["losses"]:
         assert set(en["losses"][name]) == set(ja["losses"][name]), name
         assert set(en["losses"][name].get("params", {})) == set(ja["losses"][name].get("params", {})), name
+        assert set(en["losses"][name].get("inputs", {})) == set(ja["losses"][name].get("inputs", {})), name
 
 
 # --------------------------------------------------------------------------------------------------- languages
@@ -119,6 +137,8 @@ def test_japanese_texts_are_japanese_and_polite(name: str) -> None:
         assert_polite_japanese(entry[field], f"ja/{name}.{field}")
     for param, sentence in entry.get("params", {}).items():
         assert_polite_japanese(sentence, f"ja/{name}.params.{param}")
+    for input_name, sentence in entry.get("inputs", {}).items():
+        assert_polite_japanese(sentence, f"ja/{name}.inputs.{input_name}")
 
 
 @pytest.mark.parametrize("name", BUILTINS)

@@ -423,6 +423,42 @@ def ensemble_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
     return rng.integers(-5, 6, (n, m)), rng.integers(-5, 6, n)
 
 
+# --------------------------------------------------------------------------------------------------- sequences (CTC)
+SEQ_FRAMES = 8
+SEQ_LABELS = 3  # at most 3 labels + 2 blanks between repeats = 5 frames needed; every input has >= 6
+
+
+def _seq_labels(rng: np.random.Generator, n: int, c: int) -> np.ndarray:
+    """(n, S) labels in 1..C-1 (the blank is 0), each row's tail padded with 0 (its target length: the labels
+    before the padding, read back by :data:`LENGTH_RECIPES`)."""
+    labels = rng.integers(1, c, (n, SEQ_LABELS))
+    lengths = rng.integers(0, SEQ_LABELS + 1, n)
+    return np.where(np.arange(SEQ_LABELS)[None, :] < lengths[:, None], labels, 0)
+
+
+def seq_logprobs(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    """Log-probabilities (n, T, C) of frames, normalized per frame, and padded labels (kind="sequence")."""
+    c = _classes(k)
+    z = rng.standard_normal((n, SEQ_FRAMES, c))
+    lp = z - z.max(axis=-1, keepdims=True)
+    return lp - np.log(np.exp(lp).sum(axis=-1, keepdims=True)), _seq_labels(rng, n, c)
+
+
+def seq_logits(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return 2.0 * rng.standard_normal((n, SEQ_FRAMES, c)), _seq_labels(rng, n, c)
+
+
+def seq_logit_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    c = _classes(k)
+    return rng.integers(-3, 4, (n, SEQ_FRAMES, c)), _seq_labels(rng, n, c)
+
+
+def seq_logprob_ints(rng: np.random.Generator, n: int, k: int | None) -> Arrays:
+    """Integer log-probabilities that are normalized: one class (the blank), log 1 = 0, empty targets."""
+    return np.zeros((n, SEQ_FRAMES, 1), dtype=np.int64), np.zeros((n, SEQ_LABELS), dtype=np.int64)
+
+
 # ----------------------------------------------------------------------------------------------------- extra inputs
 def _plain(x: Any) -> np.ndarray:
     """NumPy float64 of a list, a NumPy / Dask / JAX array or a torch tensor (detached: recipes are constants)."""
@@ -448,17 +484,43 @@ INPUT_RECIPES: dict[tuple[str, str], Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+LENGTH_RECIPES: dict[str, Callable[[tuple[int, ...], np.ndarray], np.ndarray]] = {
+    # (Input.length_of) -> f(pred's shape, the target's rows): whole numbers along axis 1 of pred or of the target;
+    # from the target's values (never from the example's index, so a permutation of the batch permutes them too)
+    "pred": lambda shape, t: shape[-2] - (t.reshape(-1, t.shape[-1]).sum(axis=-1) % 3),
+    "target": lambda shape, t: (t.reshape(-1, t.shape[-1]) != 0).sum(axis=-1),  # labels before the 0 padding
+}
+
+
 def inputs_for_call(d: Any, pred: Any, target: Any) -> dict[str, np.ndarray]:
-    """The extra inputs of ``d`` for a call on (pred, target), from :data:`INPUT_RECIPES`."""
+    """The extra inputs of ``d`` for a call on (pred, target), from :data:`INPUT_RECIPES` (lengths:
+    :data:`LENGTH_RECIPES`)."""
     p, t = _plain(pred), _plain(target)
     if d.kind == "elementwise" and t.size == p.size:
         t = t.reshape(p.shape)
     out = {}
     for i in d.inputs:
+        if i.length_of is not None:
+            out[i.name] = LENGTH_RECIPES[i.length_of](p.shape, t)
+            continue
         recipe = INPUT_RECIPES[(i.shape, i.domain)]
         out[i.name] = recipe(t.reshape(p.shape[0], -1) if i.shape == "per_example" and d.kind == "elementwise"
                              else t)
     return out
+
+
+def mean_divisor(loss: Any, pred: Any, target: Any) -> np.ndarray:
+    """(N,): what ``reduction="mean"`` divides each example's loss by before the weighted mean
+    (``definition.mean_divisor``: CTC's max(S_n, 1)); ones for every other loss. ``loss``: a (bound) Loss."""
+    d = loss.definition
+    p = _plain(pred)
+    n = p.shape[0] if p.ndim > d.example_ndim else 1
+    if d.mean_divisor is None:
+        return np.ones(n)
+    batch = loss.prepare(pred, target)
+    laid = {k: np.asarray(v, dtype=float) for k, v in batch.inputs.items()}
+    return np.asarray(d.mean_divisor(np, np.asarray(batch.pred), np.asarray(batch.target), **laid,
+                                     **loss.params), dtype=float)
 
 
 class BoundLoss(losslab.Loss):
@@ -627,6 +689,10 @@ CASES: list[Case] = [
     Case("categorical_zero_one", "categorical_zero_one", rows_logits_labels, rows_logit_ints_labels,
          perfect=rows_margin_perfect(1.0)),
     Case("categorical_zero_one-onehot", "categorical_zero_one", rows_logits_onehot, rows_logits_ints),
+    # sequences: pred (N, T, C), padded labels, lengths from LENGTH_RECIPES
+    Case("ctc", "ctc", seq_logprobs, seq_logprob_ints),
+    Case("ctc-logits", "ctc", seq_logits, seq_logit_ints, {"from_logits": True}),
+    Case("ctc-zero", "ctc", seq_logprobs, seq_logprob_ints, {"impossible": "zero"}),
 ]
 
 # A built-in loss with no hand-written case above gets cases from its metadata (kind and domains), one more per

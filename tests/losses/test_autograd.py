@@ -31,8 +31,13 @@ torch = pytest.importorskip("torch")
 RTOL, ATOL = 1e-9, 1e-12
 EPS = 1e-7  # the default probability clip of the cross-entropy and focal losses
 
-EXCLUDED: dict[str, str] = {}
-"""Built-in losses (or ``"loss/case"``) left out of the comparison, with the reason. None today."""
+EXCLUDED: dict[str, str] = {
+    d.name: "computed in NumPy (definition.autograd=False): no autograd graph flows through its value; its "
+            "loss.grad is compared with the library's own autograd in a test of its own below"
+    for d in definitions() if d.builtin and not d.autograd
+}
+"""Built-in losses (or ``"loss/case"``) left out of the comparison, with the reason: by metadata, the losses whose
+value is computed outside the array library (ctc: test_ctc_grad_equals_torch_autograd_through_log_softmax)."""
 
 Params = dict[str, Any]
 Inputs = tuple[str, np.ndarray, np.ndarray]  # (case id, pred, target)
@@ -583,3 +588,45 @@ def test_cases_cover_every_builtin_loss() -> None:
     covered = {c.name for c in CASES}
     assert covered == {d.name for d in _builtins()} - set(EXCLUDED)
     assert len(CASES) > 100
+
+
+# ------------------------------------------------------------------------------------------------------------ ctc
+def _ctc_edges() -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """(id, logits (N, T, C), padded labels, input lengths, target lengths) where CTC tends to break: saturated
+    logits, ties (all-zero logits), repeated labels that need a blank between them, a target that fills its input
+    exactly, empty targets, one frame."""
+    rng = np.random.default_rng(17)
+    labels = np.array([[1, 1, 2], [2, 3, 0], [3, 0, 0]])
+    z = rng.standard_normal((3, 7, 4))
+    yield "random", z, labels, np.array([7, 6, 5]), np.array([3, 2, 1])
+    yield "ties", np.zeros((3, 7, 4)), labels, np.array([7, 7, 7]), np.array([3, 2, 1])
+    yield "saturated50", 50.0 * np.sign(z), labels, np.array([7, 6, 5]), np.array([3, 2, 1])
+    yield "saturated500", 500.0 * np.sign(z), labels, np.array([7, 6, 5]), np.array([3, 2, 1])
+    # aa needs a blank between: 1, blank, 1, 2 fills 4 frames exactly (one alignment)
+    yield "tight", z, labels, np.array([4, 2, 1]), np.array([3, 2, 1])
+    yield "empty", z, labels, np.array([7, 1, 3]), np.array([0, 0, 0])
+
+
+@pytest.mark.parametrize("from_logits", [True, False], ids=["logits", "log_probs"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("edge", list(_ctc_edges()), ids=lambda e: e[0] if isinstance(e, tuple) else str(e))
+def test_ctc_grad_equals_torch_autograd_through_log_softmax(edge: Any, reduction: str, from_logits: bool) -> None:
+    # torch's CTC backward is the gradient with respect to the logits under log_probs = log_softmax(logits);
+    # losslab's grad is with respect to the array passed: the logits (from_logits) or the log-probabilities, whose
+    # gradient autograd carries back through log_softmax to the logits
+    _, z, labels, il, tl = edge
+    zt = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    lp = torch.log_softmax(zt, dim=-1)
+    ref = torch.nn.functional.ctc_loss(lp.permute(1, 0, 2), torch.from_numpy(labels), torch.from_numpy(il),
+                                       torch.from_numpy(tl), reduction=reduction)
+    (ref_grad,) = torch.autograd.grad(ref.sum(), zt)
+    loss = losslab.get("ctc", from_logits=from_logits)
+    x = zt.detach() if from_logits else lp.detach()
+    value, g = loss.value_and_grad(x, torch.from_numpy(labels), reduction=reduction, input_lengths=il,
+                                   target_lengths=tl)
+    np.testing.assert_allclose(np.asarray(value), ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    if not from_logits:
+        lp2 = torch.log_softmax(zt, dim=-1)
+        (g,) = torch.autograd.grad(lp2, zt, grad_outputs=torch.as_tensor(g))
+    assert np.isfinite(np.asarray(g)).all()
+    np.testing.assert_allclose(np.asarray(g), ref_grad.numpy(), rtol=1e-9, atol=1e-12)

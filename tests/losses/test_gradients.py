@@ -18,7 +18,7 @@ import pytest
 
 import losslab
 
-from ._cases import BoundLoss, index_rows, slider_value
+from ._cases import BoundLoss, index_rows, mean_divisor, slider_value
 
 Data = tuple[np.ndarray, ...]  # (pred, target), or (pred, target, {input: array}) for a loss with extra inputs
 
@@ -204,6 +204,27 @@ def masks(n: int, k: int, logits: bool, soft: bool = False) -> Callable[..., Dat
         x = rng.normal(0.0, 2.0, size=(n, k)) if logits else rng.uniform(0.03, 0.97, size=(n, k))
         t = rng.uniform(0.0, 1.0, size=(n, k)) if soft else rng.integers(0, 2, size=(n, k)).astype(np.float64)
         return x, t
+    return make
+
+
+def sequences(n: int, t: int, c: int, logits: bool, blank: int = 0, impossible: bool = False,
+              one: bool = False) -> Callable[..., Data]:
+    """CTC: (n, t, c) log-probabilities (or logits), padded labels with a repeat (which needs a blank between) and an
+    empty target, per-sequence lengths; ``impossible``: the last sequence's target does not fit its input."""
+    def make(rng: np.random.Generator) -> Data:
+        z = rng.normal(0.0, 1.5, size=(n, t, c))
+        x = z if logits else z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+        others = [k for k in range(c) if k != blank]
+        labels = rng.choice(others, size=(n, 3))
+        labels[0, 1] = labels[0, 0]  # a repeated label
+        target_lengths = np.array([3, 0, *rng.integers(1, 4, max(n - 2, 0))])[:n]
+        input_lengths = np.array([t, *rng.integers(t - 2, t + 1, n - 1)])[:n]
+        if impossible:
+            input_lengths[-1], target_lengths[-1] = 2, 3
+        inputs = {"input_lengths": input_lengths, "target_lengths": target_lengths}
+        if one:
+            return x[0], labels[0], {"input_lengths": input_lengths[:1], "target_lengths": target_lengths[:1]}
+        return x, labels, inputs
     return make
 
 
@@ -467,6 +488,12 @@ CONFIGS: list[Config] = [
     Config("triplet_margin/one", "triplet_margin", {"swap": True}, lambda rng: tuple(
         x[0] if not isinstance(x, dict) else {k: v[0] for k, v in x.items()}
         for x in triplets(1, 4, 1.0, swap=True)(rng)), weighted=False),
+    # sequences: pred (N, T, C), padded labels, lengths; the mean divides each loss by max(S_n, 1)
+    Config("ctc/log_probs", "ctc", {}, sequences(4, 7, 4, False)),
+    Config("ctc/logits", "ctc", {"from_logits": True}, sequences(4, 7, 4, True)),
+    Config("ctc/blank-last", "ctc", {"blank": 3}, sequences(3, 6, 4, False, blank=3)),
+    Config("ctc/impossible-zero", "ctc", {"impossible": "zero"}, sequences(3, 6, 3, False, impossible=True)),
+    Config("ctc/one-sequence", "ctc", {"from_logits": True}, sequences(1, 6, 3, True, one=True), weighted=False),
 ]
 
 
@@ -629,7 +656,14 @@ def test_grad_under_none_is_the_gradient_of_the_sum(cfg: Config) -> None:
     np.testing.assert_allclose(g_none, g_sum, rtol=1e-13, atol=0)
     # and the mean's gradient is the sum's divided by the total weight (ignored examples excluded)
     g_mean = loss.grad(pred, target, reduction="mean", sample_weight=w)
-    n = g_none.shape[0] if g_none.ndim > 1 or loss.definition.kind == "elementwise" else 1
+    d = loss.definition
+    n = g_none.shape[0] if g_none.ndim > d.example_ndim or d.kind == "elementwise" else 1
+    # the mean divides each example's loss by its divisor first (definition.mean_divisor: CTC's max(S_n, 1))
+    divisor = mean_divisor(loss, pred, target)
+    if g_none.ndim > 1 and divisor.shape[0] == g_none.shape[0]:
+        g_mean = g_mean * divisor.reshape((-1,) + (1,) * (g_none.ndim - 1))
+    else:
+        g_mean = g_mean * divisor[0]
     total = np.ones(n) if w is None else w.copy()
     if "ignore_index" in cfg.params:
         total = total * (np.asarray(target) != cfg.params["ignore_index"])

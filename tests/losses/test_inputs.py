@@ -196,3 +196,88 @@ def test_integer_and_float16_inputs() -> None:
     g = losslab.get("gaussian_nll").grad(A.astype(np.float16), P.astype(np.float16),
                                          var=np.ones(5, np.float16), wrt=["pred", "var"])
     assert g["pred"].dtype == np.float16 and g["var"].dtype == np.float16 and g["var"].shape == (5,)
+
+
+# ---------------------------------------------------------------------------------------- sequences (kind="sequence")
+def _ctc_batch(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((3, 6, 4))
+    lp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return lp, np.array([[1, 2, 2], [3, 0, 0], [9, 9, 9]]), np.array([6, 4, 2]), np.array([3, 1, 0])
+
+
+def test_sequence_metadata_is_declarative() -> None:
+    d = losslab.losses.definition("ctc")
+    assert (d.kind, d.target_format, d.example_ndim, d.trainable, d.why_untrainable, d.autograd) == (
+        "sequence", "padded_labels", 2, False, "sequence", False)
+    assert d.mean_divisor is not None and d.wrt == ("pred",)
+    info = d.info()
+    assert [(i["name"], i["shape"], i["length_of"]) for i in info["inputs"]] == [
+        ("input_lengths", "per_example", "pred"), ("target_lengths", "per_example", "target")]
+    assert info["untrainable_reason"] == "sequence"
+
+
+def test_a_sequence_keeps_its_three_axes_and_its_gradient_the_shape_of_pred() -> None:
+    lp, labels, il, tl = _ctc_batch()
+    loss = losslab.get("ctc")
+    batch = loss.prepare(lp, labels, input_lengths=il, target_lengths=tl)
+    assert batch.pred.shape == (3, 6, 4) and batch.target.shape == (3, 3) and batch.n == 3
+    assert batch.inputs["input_lengths"].shape == (3,)
+    per = loss(lp, labels, reduction="none", input_lengths=il, target_lengths=tl)
+    assert per.shape == (3,)
+    # the mean divides each loss by max(S_n, 1) (PyTorch), "sum" does not; the gradients likewise
+    np.testing.assert_allclose(loss(lp, labels, input_lengths=il, target_lengths=tl),
+                               np.mean(per / np.maximum(tl, 1)), rtol=1e-14)
+    g_none = loss.grad(lp, labels, reduction="none", input_lengths=il, target_lengths=tl)
+    g_mean = loss.grad(lp, labels, input_lengths=il, target_lengths=tl)
+    assert g_mean.shape == lp.shape
+    np.testing.assert_allclose(g_mean, g_none / np.maximum(tl, 1)[:, None, None] / 3, rtol=1e-14)
+    # weights: sum(w_n l_n / max(S_n, 1)) / sum(w_n)
+    w = np.array([2.0, 0.0, 1.0])
+    np.testing.assert_allclose(loss(lp, labels, sample_weight=w, input_lengths=il, target_lengths=tl),
+                               np.sum(w * per / np.maximum(tl, 1)) / 3.0, rtol=1e-14)
+    # one sequence: (T, C) and (S,), lengths as scalars; the value and the gradient of that sequence alone
+    v1, g1 = loss.value_and_grad(lp[0], labels[0], input_lengths=6, target_lengths=3)
+    np.testing.assert_allclose(v1, per[0] / 3, rtol=1e-14)
+    assert g1.shape == (6, 4)
+    np.testing.assert_allclose(g1, loss.grad(lp[:1], labels[:1], input_lengths=il[:1], target_lengths=tl[:1])[0],
+                               rtol=1e-14)
+
+
+@pytest.mark.parametrize(("call", "argument", "words"), [
+    (lambda lp, y, il, tl: ((lp[:, :, 0], y), {}), "target", "padded integer labels"),
+    (lambda lp, y, il, tl: ((lp[..., None], y), {}), "pred", "(N, T, C)"),
+    (lambda lp, y, il, tl: ((lp, y[:2]), {}), "target", "(3, S)"),
+    (lambda lp, y, il, tl: ((lp, y), {"input_lengths": il[:2]}), "input_lengths", "one value per example"),
+    (lambda lp, y, il, tl: ((lp, y), {"target_lengths": -tl}), "target_lengths", "non-negative"),
+    (lambda lp, y, il, tl: ((lp, y), {"target_lengths": None}), "target_lengths", "an array"),
+    (lambda lp, y, il, tl: ((np.where(lp < -2, -np.inf, lp), y), {}), "pred", "finite"),
+    (lambda lp, y, il, tl: ((lp + 1.0, y), {}), "pred", "<= 0"),
+    (lambda lp, y, il, tl: ((lp, np.where(y == 2, 0, y)), {}), "target", "blank"),
+    (lambda lp, y, il, tl: ((lp, y), {"input_lengths": np.array([3, 4, 2])}), "target", "frames"),
+    (lambda lp, y, il, tl: ((lp, y), {"input_lengths": np.array([2, 4, 2])}), "target_lengths", "frames"),
+])
+def test_sequence_input_errors_name_the_argument(call, argument: str, words: str) -> None:
+    lp, labels, il, tl = _ctc_batch()
+    (pred, target), extra = call(lp, labels, il, tl)
+    inputs = {"input_lengths": il, "target_lengths": tl, **extra}
+    with pytest.raises(LossInputError) as info:
+        losslab.get("ctc")(pred, target, **inputs)
+    assert info.value.argument == argument, info.value
+    assert words in f"{info.value.expected} {info.value.got}", info.value
+    assert info.value.hint
+
+
+def test_sequence_losses_refuse_nan_policies_other_than_raise() -> None:
+    lp, labels, il, tl = _ctc_batch()
+    for policy in ("omit", "propagate"):
+        with pytest.raises(LossInputError) as info:
+            losslab.get("ctc")(lp, labels, nan_policy=policy, input_lengths=il, target_lengths=tl)
+        assert info.value.argument == "nan_policy" and info.value.hint
+
+
+def test_lengths_as_floats_must_be_whole() -> None:
+    lp, labels, il, tl = _ctc_batch()
+    with pytest.raises(LossInputError) as info:
+        losslab.get("ctc")(lp, labels, input_lengths=il + 0.5, target_lengths=tl)
+    assert info.value.argument == "input_lengths" and "non-integer" in info.value.got

@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 import losslab
 from losslab.losses import definition
 
-from ._cases import CASE_IDS, CASES, ELEMENTWISE, PERFECT, Case
+from ._cases import CASE_IDS, CASES, ELEMENTWISE, PERFECT, Case, mean_divisor
 
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -235,10 +235,14 @@ def test_mean_sum_and_none_agree(case: Case, seed: int, n: int, k: int | None) -
         labels = np.argmax(target, axis=1) if target.ndim == 2 else target
         cw = case.params["class_weight"]
         weight = sum(cw.get(int(y), 1.0) for y in labels)
-    np.testing.assert_allclose(mean, total / weight, rtol=1e-12, atol=1e-300)
+    # the mean divides each l_i by its divisor first (definition.mean_divisor: CTC's max(S_i, 1); else 1)
+    divisor = mean_divisor(case.loss, pred, target)
+    np.testing.assert_allclose(mean, np.sum(per / divisor) / weight, rtol=1e-12, atol=1e-300)
     # and the gradients: grad of the mean is grad of the sum / weight; 'none' gives the gradient of the sum
     g_sum = loss.grad(pred, target, reduction="sum")
-    np.testing.assert_allclose(loss.grad(pred, target, reduction="mean"), g_sum / weight, rtol=1e-12, atol=1e-300)
+    column = divisor.reshape((-1,) + (1,) * (g_sum.ndim - 1)) if g_sum.ndim > 1 else divisor
+    np.testing.assert_allclose(loss.grad(pred, target, reduction="mean"), g_sum / column / weight, rtol=1e-12,
+                               atol=1e-300)
     np.testing.assert_allclose(loss.grad(pred, target, reduction="none"), g_sum, rtol=1e-15, atol=0)
 
 
@@ -263,7 +267,7 @@ def test_weighted_mean_is_np_average(case: Case, seed: int, n: int, k: int | Non
     else:
         per = _per_example(case, pred, target)
         w_all = w
-    expected = np.average(per, weights=w_all)
+    expected = np.average(per / mean_divisor(case.loss, pred, target), weights=w_all)
     got = float(loss(pred, target, reduction="mean", sample_weight=w))
     if _rooted(case):
         expected = np.sqrt(expected)

@@ -186,6 +186,34 @@ def test_every_loss_of_each_task_trains_without_error():
         assert np.isfinite(run.history["train_loss"]).all(), entry["name"]
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_each_untrainable_loss_is_refused_with_its_own_reason(lang):
+    from losslab.losses import definitions
+    from losslab.training import load_dataset
+    from losslab.training import texts as training_texts
+    from losslab.training.objective import make_objective
+
+    data = load_dataset("diabetes")
+    refused = [d for d in definitions() if d.builtin and not d.trainable]
+    assert {"zero_one", "categorical_zero_one", "multilabel_margin", "ctc", "crps_ensemble"} <= {
+        d.name for d in refused}
+    for d in refused:
+        reason = d.why_untrainable
+        assert reason is not None and reason != "other", d.name  # every built-in names its own reason
+        with pytest.raises(TrainingError) as caught:
+            make_objective(d.name, data, lang=lang)
+        message = str(caught.value)
+        because = training_texts.get(f"untrainable.{reason}", lang, inputs=", ".join(i.name for i in d.inputs))
+        assert d.name in message and because in message, (d.name, message)
+        others = {training_texts.get(f"untrainable.{r}", lang, inputs="") for r in
+                  ("inputs", "embeddings", "no_gradient", "index_targets", "ensemble", "sequence", "other")
+                  if r != reason}
+        assert not any(o.split("(")[0] in message for o in others), (d.name, message)
+    expected = {"zero_one": "no_gradient", "categorical_zero_one": "no_gradient", "multilabel_margin": "index_targets",
+                "ctc": "sequence", "crps_ensemble": "ensemble", "triplet_margin": "inputs"}
+    assert {d.name: d.why_untrainable for d in refused if d.name in expected} == expected
+
+
 def test_bad_settings_are_training_errors(moons):
     for kwargs, words in (
         ({"epochs": 0}, "epochs"), ({"batch_size": -1}, "batch_size"), ({"lr": -1.0}, "lr"),

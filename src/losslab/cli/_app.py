@@ -254,8 +254,9 @@ def show(
             table.add_row(p.name, escape(repr(p.default)), escape(text.get("params", {}).get(p.name, p.doc)))
         out.print(table)
     if d.inputs:  # arrays beyond pred and target (definition.inputs): --input NAME=VALUES, name=... in Python
+        sentences = text.get("inputs", {})  # [losses.NAME.inputs] in the language asked for
         out.print(f"\n[bold]{T.ui('inputs', lang)}[/]: "
-                  + "; ".join(f"{i.name} ({escape(i.doc)})" for i in d.inputs))
+                  + "; ".join(f"{i.name} ({escape(sentences.get(i.name, i.doc))})" for i in d.inputs))
     table = Table(title=T.ui("equivalents", lang), header_style="bold")
     table.add_column("library")
     table.add_column("")

@@ -283,6 +283,10 @@ def explain(
         per = np.asarray(per_loss(pred, target, reduction="none", nan_policy=nan_policy, **inputs), dtype=float)
     w = np.asarray(loss.example_weights(pred, target, sample_weight, nan_policy, **inputs), dtype=float)
     weighted = np.where(w > 0, w * np.nan_to_num(per), 0.0)
+    divided = reduction == "mean" and d.mean_divisor is not None
+    if divided:  # the mean divides each l_i by its own divisor first (CTC: max(S_i, 1), as PyTorch)
+        assert d.mean_divisor is not None
+        weighted = weighted / np.asarray(d.mean_divisor(np, p2, t2, **laid, **loss.params), dtype=float)
     n = batch.n
     step_fn = d.steps or fallback
     with np.errstate(all="ignore"):
@@ -335,7 +339,7 @@ def explain(
                 class_rows.append(crow)
 
     steps = _reduction_steps(d.name, reduction, per, w, weighted, has_weights, k, d.element_reduce,
-                             d.kind, d.finalize, value)
+                             d.kind, d.finalize, value, divided)
     value_out: Any = np.asarray(value).tolist() if reduction == "none" else float(value)
     text = T.loss_text(d.name, lang)
     return Explanation(
@@ -350,9 +354,10 @@ def explain(
 
 def _reduction_steps(
     name: str, reduction: str, per: np.ndarray, w: np.ndarray, weighted: np.ndarray, has_weights: bool,
-    k: int, element_reduce: str, kind: str, finalize: str | None, value: Any,
+    k: int, element_reduce: str, kind: str, finalize: str | None, value: Any, divisor: bool = False,
 ) -> list[dict[str, Any]]:
-    """The arithmetic from per-example losses to the final value, as lines a learner can redo by hand."""
+    """The arithmetic from per-example losses to the final value, as lines a learner can redo by hand
+    (``divisor``: each l_i was divided by the definition's ``mean_divisor`` d_i before the sum)."""
     steps: list[dict[str, Any]] = []
     n = per.shape[0]
     if reduction in ("max", "median"):  # a metric's order statistic over the examples (losses._order)
@@ -367,10 +372,11 @@ def _reduction_steps(
     if reduction == "none":
         return steps
     total = float(np.sum(weighted))
-    terms = " + ".join(fmt_number(x) for x in (weighted[:6] if has_weights else np.nan_to_num(per[:6])))
+    terms = " + ".join(fmt_number(x) for x in (weighted[:6] if has_weights or divisor else np.nan_to_num(per[:6])))
     if n > 6:
         terms += " + ..."
-    steps.append({"key": "sum", "expression": f"Σ {'w·l' if has_weights else 'l'} = {terms}", "value": total})
+    shown_terms = ("w·l" if has_weights else "l") + ("/d" if divisor else "")
+    steps.append({"key": "sum", "expression": f"Σ {shown_terms} = {terms}", "value": total})
     if reduction == "mean" or finalize:
         wsum = float(np.sum(w))
         key = "weighted_mean" if has_weights else "mean"

@@ -61,6 +61,7 @@ UI_KEYS: tuple[str, ...] = (
     "true_positive", "false_positive", "false_negative", "pred_norm", "target_norm", "cosine",
     "distance_positive", "distance_negative", "difference", "distance", "variance", "spread", "inputs",
     "max", "median",
+    "input_length", "target_length", "frames_needed", "log10_alignments", "log_likelihood", "probability",
 )
 """The labels of the ``[ui]`` table: column headers, section headings and words shown around the numbers.
 
@@ -145,6 +146,7 @@ def _fallback(name: str, lang: str) -> dict[str, Any]:
         "gradient": gradient,
         "pitfall": words["pitfall"],
         "params": params,
+        "inputs": {i.name: i.doc for i in d.inputs},
     }
 
 
@@ -162,7 +164,8 @@ def loss_text(name: str, lang: str | None = "en") -> dict[str, Any]:
     -------
     dict
         A fresh dict (safe to modify) with a string for every key of :data:`TEXT_FIELDS`; ``params``, a dict
-        with one sentence per parameter of the loss (empty for a loss without parameters); and ``generated``,
+        with one sentence per parameter of the loss (empty for a loss without parameters); ``inputs``, one sentence
+        per extra input (``definition.inputs``; empty for most losses); and ``generated``,
         ``True`` when the texts were built from the definition because none were written for this loss (losses
         registered by the user).
 
@@ -189,6 +192,9 @@ def loss_text(name: str, lang: str | None = "en") -> dict[str, Any]:
         result.update({field: filler[field] for field in missing})
         params = {p.name: params.get(p.name, filler["params"][p.name]) for p in d.params}
     result["params"] = params
+    # one sentence per extra input ([losses.NAME.inputs]); the definition's English doc where none is written
+    written_inputs: dict[str, str] = dict(written.get("inputs", {}))
+    result["inputs"] = {i.name: written_inputs.get(i.name, i.doc) for i in d.inputs}
     result["generated"] = False
     return result
 

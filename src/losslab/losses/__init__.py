@@ -19,6 +19,7 @@
   keyword)
 - :mod:`~losslab.losses.nce`: info_nce, nt_xent (each example's loss reads the whole batch)
 - :mod:`~losslab.losses.probabilistic`: gaussian_nll (a predicted variance), crps_ensemble
+- :mod:`~losslab.losses.sequence`: ctc (pred (N, T, C) frames, padded label targets, per-sequence lengths)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from . import (  # noqa: F401  (registers the built-in losses, family by family)
     probabilistic,
     regression,
     regression_extra,
+    sequence,
     sparse,
 )
 from ._core import Loss

@@ -55,7 +55,7 @@ from ._definition import (
 from ._inputs import check_call, input_grads, layout_inputs, wrt_names
 from ._order import ORDER_REDUCTIONS, order_reduce
 
-__all__ = ["Batch", "Columns", "Loss", "fast_path"]
+__all__ = ["Batch", "Columns", "Loss", "TargetRows", "fast_path"]
 
 
 # ------------------------------------------------------------------------------------------------------- layout
@@ -249,6 +249,19 @@ class Loss:
         check_call(self.definition, inputs)
         return self._layout(pred, target, nan_policy, inputs)
 
+    def for_target(self, target: Any, pred_shape: Sequence[int], dtype: Any, reduction: Reduction | None = None,
+                   nan_policy: NanPolicy = "raise") -> TargetRows:
+        """A data set's target arranged once for the batches of a training loop: ``rows.grad(pred, idx)`` is
+        ``loss.grad(pred, target[idx], reduction, nan_policy=nan_policy)``, number for number and error for error,
+        without laying out and converting the target again at every step.
+
+        ``pred_shape`` is the shape of the whole set's predictions ((N, K) or (N, C)) and ``dtype`` theirs. The
+        values of every batch (pred and target) are checked as by a call; only the layout is done once. Whatever
+        the shortcut does not cover (extra inputs, batch or sequence losses, float16, other arrays, a NumPy kernel
+        under ``nan_policy="raise"``) goes through the ordinary call.
+        """
+        return TargetRows(self, target, tuple(int(k) for k in pred_shape), dtype, reduction, nan_policy)
+
     def example_weights(
         self, pred: Any, target: Any, sample_weight: Any = None, nan_policy: NanPolicy = "raise", **inputs: Any
     ) -> Array:
@@ -312,6 +325,9 @@ class Loss:
         if nan_policy not in NAN_POLICIES:
             raise LossInputError(d.name, "nan_policy", "one of 'raise', 'propagate', 'omit'", repr(nan_policy),
                                  "'omit' leaves out examples with NaN, 'propagate' returns NaN for them")
+        if d.kind == "sequence" and nan_policy != "raise":
+            raise LossInputError(d.name, "nan_policy", "'raise' (a sequence loss checks every frame itself)",
+                                 repr(nan_policy), "drop the sequences with NaN before the call")
         if d.kind == "batch" and nan_policy == "omit":
             raise LossInputError(d.name, "nan_policy", "'raise' or 'propagate' (each example's loss reads the whole "
                                  "batch, so a NaN row cannot be left out of the others' losses)", repr(nan_policy),
@@ -369,7 +385,8 @@ class Loss:
         bound.definition = replace(
             d, kind="rows" if d.kind == "batch" else d.kind, inputs=(),
             value=functools.partial(d.value, **batch.inputs),
-            grad=None if d.grad is None else functools.partial(d.grad, **batch.inputs))
+            grad=None if d.grad is None else functools.partial(d.grad, **batch.inputs),
+            mean_divisor=None if d.mean_divisor is None else functools.partial(d.mean_divisor, **batch.inputs))
         return bound
 
     def _too_large(self, pred: Any, target: Any) -> LossInputError:
@@ -398,6 +415,11 @@ class Loss:
 
     def _layout(self, pred: Any, target: Any, nan_policy: NanPolicy, inputs: Mapping[str, Any] | None = None
                 ) -> Batch:
+        return self._checked(self._arrange(pred, target, nan_policy), nan_policy, inputs)
+
+    def _arrange(self, pred: Any, target: Any, nan_policy: NanPolicy) -> Batch:
+        """The first half of :meth:`_layout`: the arrays, their dtypes and shapes as the definition reads them (class
+        labels checked and one-hot); the values of pred and target are checked by :meth:`_checked`."""
         d = self.definition
         xp = namespace_of(pred, target)
         try:
@@ -417,19 +439,33 @@ class Loss:
         p = to_float(xp, p, dtype)
         if d.kind == "elementwise":
             batch = self._layout_elementwise(xp, p, t, dtype, pred_shape)
+        elif d.kind == "sequence":
+            batch = self._layout_sequence(xp, p, t, dtype, pred_shape)
         else:
             batch = self._layout_rows(xp, p, t, dtype, pred_shape, nan_policy)
         batch.target_shape = target_shape
         batch.input_dtype = input_dtype
-        self._check_values(batch, nan_policy)
+        return batch
+
+    def _checked(self, batch: Batch, nan_policy: NanPolicy, inputs: Mapping[str, Any] | None = None,
+                 target_finite: Array | None = None) -> Batch:
+        """The second half of :meth:`_layout`: the values checked, the extra inputs laid out, the target as the
+        definition computes with it, and the examples with NaN marked (:class:`TargetRows` arranges a data set's
+        target once and gives each batch of it here; ``target_finite``: the batch's target rows were checked and
+        prepared as part of the whole set, and these of them are finite)."""
+        d = self.definition
+        xp = batch.xp
+        pred_shape = batch.pred_shape
+        ready = target_finite is not None
+        self._check_values(batch, nan_policy, check_target=not ready)
         inputs_finite = None
         if d.inputs:
             batch.inputs, batch.input_shapes, inputs_finite = layout_inputs(
                 d, self.params, xp, batch.pred, pred_shape, batch.n, inputs or {}, nan_policy)
-        if d.prepare_target is not None:
+        if d.prepare_target is not None and not ready:
             batch.target = d.prepare_target(xp, batch.target)
         if nan_policy != "raise":
-            finite = xp.all(xp.isfinite(batch.pred), axis=1) & xp.all(xp.isfinite(batch.target), axis=1)
+            finite = _rows_finite(xp, batch.pred) & (target_finite if ready else _rows_finite(xp, batch.target))
             if inputs_finite is not None:
                 finite = finite & inputs_finite
             if batch.missing_labels is not None:
@@ -466,6 +502,33 @@ class Loss:
         p2 = xp.reshape(p, (n, k))
         t2 = xp.reshape(to_float(xp, t, dtype), (n, k))
         return Batch(xp, p2, t2, pred_shape, n)
+
+    def _layout_sequence(self, xp: Namespace, p: Array, t: Array, dtype: Any, pred_shape: tuple[int, ...]
+                         ) -> Batch:
+        """(N, T, C) frames of class scores kept as they are ((T, C): one sequence), and (N, S) padded integer
+        labels passed through as floats (``target_format="padded_labels"``: the definition checks them)."""
+        d = self.definition
+        name = d.name
+        one_example = p.ndim == d.example_ndim
+        if p.ndim not in (d.example_ndim, d.example_ndim + 1):
+            raise LossInputError(name, "pred", "frames of class scores of shape (N, T, C), or (T, C) for one "
+                                 "sequence", f"an array of shape {v.shape_str(pred_shape)}",
+                                 "examples first: PyTorch's CTC input (T, N, C) becomes (N, T, C) with "
+                                 "log_probs.permute(1, 0, 2)")
+        p3 = xp.reshape(p, (1, *p.shape)) if one_example else p
+        n = int(p3.shape[0])
+        if n == 0 or int(p3.shape[1]) == 0 or int(p3.shape[2]) == 0:
+            raise LossInputError(name, "pred", "at least one sequence with one frame and one class",
+                                 f"an empty array of shape {v.shape_str(pred_shape)}",
+                                 "check the batch or the filter before it")
+        if one_example and t.ndim == 1:
+            t = xp.reshape(t, (1, t.shape[0]))
+        if t.ndim != 2 or int(t.shape[0]) != n:
+            raise _shape_error(name, f"padded integer labels of shape ({n}, S)" + (", or (S,) for one sequence"
+                               if one_example else ""), p, t,
+                               "one row of labels per sequence, padded to the longest; concatenated 1-D targets "
+                               "(PyTorch's other form) go to losslab.losses.sequence.ctc_loss")
+        return Batch(xp, p3, to_float(xp, t, dtype), pred_shape, n)
 
     def _layout_rows(
         self, xp: Namespace, p: Array, t: Array, dtype: Any, pred_shape: tuple[int, ...], nan_policy: NanPolicy
@@ -546,20 +609,24 @@ class Loss:
         onehot = xp.astype(xp.reshape(labels, (n, 1)) == xp.reshape(xp.arange(c, dtype=xp.int64), (1, c)), dtype)
         return Batch(xp, p2, onehot, pred_shape, n, labels=labels, keep=keep, missing_labels=missing)
 
-    def _check_values(self, batch: Batch, nan_policy: NanPolicy) -> None:
+    def _check_values(self, batch: Batch, nan_policy: NanPolicy, check_pred: bool = True,
+                      check_target: bool = True) -> None:
+        """The values of pred and target, in one order (``check_pred`` / ``check_target`` False: that side is
+        checked elsewhere: :class:`TargetRows` checks a data set's whole target once, then each batch's pred)."""
         d = self.definition
         xp = batch.xp
         pshape, tshape = batch.pred_shape, batch.target_shape
         if nan_policy == "raise":
-            batch.pred = on_blocks(xp, batch.pred, v.finite_check(d.name, "pred", pshape))
-            if batch.labels is None or d.target_format == "same":
+            if check_pred:
+                batch.pred = on_blocks(xp, batch.pred, v.finite_check(d.name, "pred", pshape))
+            if check_target and (batch.labels is None or d.target_format == "same"):
                 batch.target = on_blocks(xp, batch.target, v.finite_check(d.name, "target", tshape))
         finite_only = nan_policy != "raise"
         pred_domain = d.pred_domain(self.params)
-        check = _domain_check(d, "pred", pred_domain, self.params, finite_only, pshape)
+        check = _domain_check(d, "pred", pred_domain, self.params, finite_only, pshape) if check_pred else None
         if check is not None:
             batch.pred = on_blocks(xp, batch.pred, check)
-        if batch.labels is None or d.target_format != "labels":
+        if check_target and (batch.labels is None or d.target_format != "labels"):
             check = _domain_check(d, "target", d.target_domain(self.params), self.params, finite_only, tshape)
             if check is not None and not (d.kind == "rows" and batch.labels is not None and batch.keep is not None):
                 batch.target = on_blocks(xp, batch.target, check)
@@ -572,8 +639,9 @@ class Loss:
         if d.kind == "rows" and d.task != "binary" and pred_domain == "probability" and not is_lazy(xp):
             # (a binary loss's rows are masks of independent probabilities, not distributions: soft_dice)
             has_logits = d.score_switch is not None
-            _warn_unnormalized(xp, d.name, "pred", batch.pred, has_logits)
-            if d.task == "distribution":
+            if check_pred:
+                _warn_unnormalized(xp, d.name, "pred", batch.pred, has_logits)
+            if check_target and d.task == "distribution":
                 _warn_unnormalized(xp, d.name, "target", batch.target, has_logits)
 
     def _weights(self, batch: Batch, sample_weight: Any, nan_policy: NanPolicy) -> Array | None:
@@ -644,16 +712,21 @@ class Loss:
                                             why, "use reduction='sum', or keep at least one weighted example")
                 total = on_blocks(xp, total, _positive_total(zero_total))
         average_elements = d.kind == "elementwise" and d.element_reduce == "mean" and k > 1
+        divisor = None
+        if reduction == "mean" and d.mean_divisor is not None:
+            divisor = d.mean_divisor(xp, p, t, **params)  # PyTorch's CTC: l_n / max(S_n, 1) before the mean
 
         value = None
         if want_value or d.finalize:
             raw = d.value(xp, p, t, **params)
-            if d.kind == "rows":
+            if d.kind in ("rows", "sequence"):
                 per = raw
             elif k == 1:
                 per = raw[:, 0]
             else:
                 per = xp.mean(raw, axis=1) if average_elements else xp.sum(raw, axis=1)
+            if divisor is not None:
+                per = per / divisor
             if w is not None:
                 per = per * w
             if keep is not None:
@@ -680,14 +753,17 @@ class Loss:
             raw_g = _numeric_grad(d, xp, p, t, params) if d.grad is None else d.grad(xp, p, t, **params)
             if average_elements:
                 raw_g = raw_g * (1.0 / k)
+            col = (batch.n,) + (1,) * (raw_g.ndim - 1)  # one value per example, against (N, K) or (N, T, C)
+            if divisor is not None:
+                raw_g = raw_g / xp.reshape(divisor, col)
             if w is not None:
-                raw_g = raw_g * xp.reshape(w, (batch.n, 1))
+                raw_g = raw_g * xp.reshape(w, col)
             if reduction == "mean":
                 raw_g = raw_g / total
             if keep is not None:
-                raw_g = xp.where(xp.reshape(keep, (batch.n, 1)), raw_g, xp.zeros_like(raw_g))
+                raw_g = xp.where(xp.reshape(keep, col), raw_g, xp.zeros_like(raw_g))
             if batch.nonfinite is not None:
-                raw_g = xp.where(xp.reshape(batch.nonfinite, (batch.n, 1)), xp.full_like(raw_g, xp.nan), raw_g)
+                raw_g = xp.where(xp.reshape(batch.nonfinite, col), xp.full_like(raw_g, xp.nan), raw_g)
             if d.finalize == "sqrt":
                 assert value is not None
                 factor = xp.where(value > 0, 0.5 / xp.where(value > 0, value, xp.ones_like(value)),
@@ -695,6 +771,12 @@ class Loss:
                 raw_g = raw_g * factor
             g = xp.reshape(raw_g, batch.pred_shape)
         return (value if want_value else None), g
+
+
+def _rows_finite(xp: Namespace, a: Array) -> Array:
+    """(N,): every value of each example finite, for (N, K), (N, C) or (N, T, C) arrays."""
+    ok = xp.isfinite(a)
+    return xp.all(ok, axis=tuple(range(1, a.ndim))) if a.ndim > 1 else ok
 
 
 _FAST_PATH: contextvars.ContextVar[bool] = contextvars.ContextVar("losslab_fast_path", default=True)
@@ -717,3 +799,75 @@ class _nullcontext:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+class TargetRows:
+    """A data set's target laid out once for a loss (:meth:`Loss.for_target`); each batch of it is a row index."""
+
+    def __init__(self, loss: Loss, target: Any, pred_shape: tuple[int, ...], dtype: Any, reduction: Reduction | None,
+                 nan_policy: NanPolicy) -> None:
+        d = loss.definition
+        self.loss, self.target, self.nan_policy = loss, target, nan_policy
+        self.reduction: Reduction = d.default_reduction if reduction is None else reduction
+        self.dtype, self.pred_row = np.dtype(dtype), pred_shape[1:]
+        self.whole: Batch | None = None  # None: every batch goes through the ordinary call
+        self.target_finite: Array | None = None  # None: each batch checks its own target values
+        if (type(target) is np.ndarray and d.kind in ("elementwise", "rows") and not d.inputs and len(pred_shape) == 2
+                and self.reduction in d.reductions
+                and nan_policy in NAN_POLICIES and compute_dtype(np, self.dtype) == self.dtype
+                and not (d.fast is not None and nan_policy == "raise")):
+            try:
+                whole = loss._arrange(np.zeros(pred_shape, dtype=self.dtype), target, nan_policy)
+                if whole.pred.shape != pred_shape or whole.input_dtype != self.dtype:
+                    return
+                # The target's values are checked once, over the whole set (each check reads one value, or one row,
+                # at a time: every batch of a target that passes passes). Rows of a distribution are the exception:
+                # a call warns about an unnormalized target row, so each batch checks its own.
+                if not (d.kind == "rows" and d.task == "distribution"):
+                    loss._check_values(whole, nan_policy, check_pred=False)
+                    if d.prepare_target is not None:
+                        whole.target = d.prepare_target(np, whole.target)
+                    self.target_finite = _rows_finite(np, whole.target)
+            except LossInputError:  # the batches' own calls say it, about their own rows
+                return
+            self.whole = whole
+
+    def value(self, pred: Any, rows: Any = None) -> Array:
+        """The value on the examples ``rows``, or on all of them (None): ``loss(pred, target[rows], ...)``."""
+        return self._run(pred, rows, want_value=True, want_grad=False)[0]
+
+    def grad(self, pred: Any, rows: Any = None) -> Any:
+        """d(value)/d(pred) of the examples ``rows`` (``loss.grad(pred, target[rows], ...)``)."""
+        return self._run(pred, rows, want_value=False, want_grad=True)[1]
+
+    def value_and_grad(self, pred: Any, rows: Any = None) -> tuple[Array, Any]:
+        """The value and the gradient of the examples ``rows`` (``loss.value_and_grad(pred, target[rows], ...)``)."""
+        value, g = self._run(pred, rows, want_value=True, want_grad=True)
+        assert value is not None
+        return value, g
+
+    def _rows(self, a: Any, rows: Any) -> Any:
+        return a if a is None or rows is None else a[rows]
+
+    def _run(self, pred: Any, rows: Any, want_value: bool, want_grad: bool) -> tuple[Array | None, Any]:
+        loss, whole = self.loss, self.whole
+        target = None if whole is None else self._rows(whole.target, rows)
+        if (whole is None or target is None or type(pred) is not np.ndarray or pred.dtype != self.dtype
+                or pred.ndim != 2 or pred.shape[1:] != self.pred_row or target.shape[0] != pred.shape[0]):
+            value, g = loss._run(pred, self._rows(self.target, rows), self.reduction, None, self.nan_policy,
+                                 want_value=want_value, want_grad=want_grad)
+            return value, loss._write_out(g, None)
+        n = int(pred.shape[0])
+        # the batch as Loss._arrange lays out (pred, target[rows]): each row of the target is laid out on its own
+        batch = Batch(np, pred, target, tuple(pred.shape), n, labels=self._rows(whole.labels, rows),
+                      keep=self._rows(whole.keep, rows), target_shape=(n, *self.target.shape[1:]),
+                      missing_labels=self._rows(whole.missing_labels, rows), input_dtype=whole.input_dtype)
+        try:
+            finite = self._rows(self.target_finite, rows)
+            batch = loss._checked(batch, self.nan_policy, target_finite=finite)
+            loss._check_eps(batch.pred.dtype)
+            weights = loss._weights(batch, None, self.nan_policy)
+            with np.errstate(all="ignore"):
+                return loss._reduce(batch, weights, self.reduction, want_value, want_grad)
+        except MemoryError:
+            raise loss._too_large(pred, self._rows(self.target, rows)) from None

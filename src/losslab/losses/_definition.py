@@ -24,9 +24,9 @@ Reduction = Literal["mean", "sum", "none", "max", "median"]
 Columns = dict[str, np.ndarray]
 """Explanation columns: name (a [ui] key of the explanation texts) -> NumPy array."""
 NanPolicy = Literal["raise", "propagate", "omit"]
-Kind = Literal["elementwise", "rows", "batch"]
+Kind = Literal["elementwise", "rows", "batch", "sequence"]
 Task = Literal["regression", "binary", "multiclass", "distribution"]
-TargetFormat = Literal["same", "labels", "labels_or_same", "value"]
+TargetFormat = Literal["same", "labels", "labels_or_same", "value", "padded_labels"]
 Domain = Literal["real", "probability", "nonnegative", "positive", "above_minus_one", "signed_or_binary",
                  "nonpositive", "signed"]
 
@@ -37,6 +37,16 @@ ORDER_REDUCTIONS: tuple[Reduction, ...] = ("max", "median")
 the (weighted) max or median of the losses, averaged over the columns (scikit-learn's
 ``multioutput="uniform_average"``); weights count examples (a weight of 0 leaves one out, 2 counts it twice).
 The gradient is the subgradient at the element(s) that make the statistic, split evenly among ties."""
+UntrainableReason = Literal["inputs", "embeddings", "no_gradient", "index_targets", "ensemble", "sequence", "other"]
+"""Why the trainer refuses a loss (``LossDefinition.untrainable_reason``), a key of the ``[untrainable]`` table of
+the training texts (en / ja): ``"inputs"`` it reads arrays besides a prediction and a target (two embeddings, a
+variance), ``"embeddings"`` it compares two embeddings of each example (InfoNCE's views),
+``"no_gradient"`` its gradient is 0 almost everywhere (an error count), ``"index_targets"`` its target
+rows are lists of class indices, ``"ensemble"`` it reads several predictions per example, ``"sequence"`` it reads
+per-frame scores of a sequence, ``"other"`` none of these."""
+EXAMPLE_NDIM: dict[str, int] = {"elementwise": 0, "rows": 1, "batch": 1, "sequence": 2}
+"""The number of axes of one example of pred, by kind: (C,) for a row, (T, C) for a sequence (elementwise: a
+scalar); pred with exactly this many axes is one example (a row loss takes (C,), CTC (T, C))."""
 NAN_POLICIES: tuple[NanPolicy, ...] = ("raise", "propagate", "omit")
 TASKS: tuple[Task, ...] = ("regression", "binary", "multiclass", "distribution")
 
@@ -118,7 +128,9 @@ class Input:
     GaussianNLLLoss takes ``var``), ``"per_example"`` (one value per example, shape (N,)). ``domain``: the values
     allowed, checked as pred's are, with ``hint`` in the error. ``grad``: the derivative of the loss with respect to
     this input, with the signature of the definition's ``grad`` (None: not differentiable, e.g. labels).
-    ``required``: False lets the call leave it out; ``value`` then receives None.
+    ``required``: False lets the call leave it out; ``value`` then receives None. A ``per_example`` input beside a
+    sequence loss (CTC's ``input_lengths``) is laid out (N,) as beside a row loss; integer values arrive as the
+    compute float (exact up to 2**24 in float32) and the definition checks that they are whole.
     """
 
     name: str
@@ -128,6 +140,9 @@ class Input:
     grad: Callable[..., Array] | None = None
     required: bool = True
     hint: str | None = None
+    length_of: Literal["pred", "target"] | None = None
+    """The input counts positions along axis 1 of pred (CTC's ``input_lengths``: frames) or of the target
+    (``target_lengths``: labels): whole numbers, one per example, at most that axis's size."""
 
     @property
     def differentiable(self) -> bool:
@@ -135,7 +150,7 @@ class Input:
 
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "doc": self.doc, "shape": self.shape, "domain": self.domain,
-                "differentiable": self.differentiable, "required": self.required}
+                "differentiable": self.differentiable, "required": self.required, "length_of": self.length_of}
 
 
 # -------------------------------------------------------------------------------------------------- definitions
@@ -147,6 +162,10 @@ class LossDefinition:
     or ``(N, C)`` (``kind="rows"``: one row of class scores and a target row per example), plus the parameters as
     keyword arguments. For elementwise losses they return an ``(N, K)`` array of element losses / derivatives; for
     row losses ``value`` returns ``(N,)`` and ``grad`` the ``(N, C)`` derivative of each row's loss.
+    ``kind="sequence"``: pred is ``(N, T, C)`` (T frames of C class scores per example; ``(T, C)`` for one
+    sequence), kept three-dimensional; ``value`` returns ``(N,)`` and ``grad`` ``(N, T, C)``, reduced as rows.
+    ``target_format="padded_labels"``: the target is ``(N, S)`` integer labels padded to a common length (``(S,)``
+    for one sequence), passed through as floats: the definition checks their range and the lengths itself.
     """
 
     name: str
@@ -189,7 +208,19 @@ class LossDefinition:
     they say what is differentiable), for losses whose gradients share their work."""
     trainable: bool = True
     """False: no model of the trainer produces what this loss reads (two embeddings, an ensemble, a mean and a
-    variance); the trainer refuses it with a reason and the lab's training lists leave it out."""
+    variance), or its gradient cannot train one; the trainer refuses it with a reason and the lab's training
+    lists leave it out."""
+    untrainable_reason: UntrainableReason | None = None
+    """Why ``trainable`` is False (a key of the training texts' ``[untrainable]`` table, en and ja); None: derived,
+    ``"inputs"`` for a loss with required inputs, else ``"other"`` (:attr:`why_untrainable`)."""
+    autograd: bool = True
+    """False: ``value`` computes in NumPy (CTC's forward-backward recursion) and hands the result back in the
+    caller's array library, so no autograd graph flows through it: torch / JAX users differentiate with
+    ``loss.grad`` (the same numbers as the library's own autograd, tested against it)."""
+    mean_divisor: Callable[..., Array] | None = None
+    """Optional: ``mean_divisor(xp, pred, target, **inputs, **params) -> (N,)`` divides each example's loss (and its
+    gradient) under ``reduction="mean"`` only, before the weighted mean: PyTorch's CTC mean is the average of
+    l_n / max(S_n, 1). "sum" and "none" are not divided."""
 
     def __post_init__(self) -> None:
         names = [i.name for i in self.inputs]
@@ -198,6 +229,20 @@ class LossDefinition:
         clash = [n for n in names if n in taken or names.count(n) > 1 or not n.isidentifier()]
         if clash:
             raise ValueError(f"{self.name}: input names must be new identifiers, not {clash}")
+
+    @property
+    def example_ndim(self) -> int:
+        """The axes of one example of pred (:data:`EXAMPLE_NDIM`)."""
+        return EXAMPLE_NDIM[self.kind]
+
+    @property
+    def why_untrainable(self) -> UntrainableReason | None:
+        """The trainer's reason to refuse this loss (None when it is trainable)."""
+        if self.trainable:
+            return None
+        if self.untrainable_reason is not None:
+            return self.untrainable_reason
+        return "inputs" if self.needs_inputs else "other"
 
     @property
     def needs_inputs(self) -> bool:
@@ -253,4 +298,5 @@ class LossDefinition:
             "inputs": [i.info() for i in self.inputs],
             "wrt": list(self.wrt),
             "trainable": self.trainable,
+            "untrainable_reason": self.why_untrainable,
         }

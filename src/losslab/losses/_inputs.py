@@ -88,7 +88,7 @@ def _layout_one(xp: Namespace, d: LossDefinition, i: Input, raw: Any, pred: Arra
     shape = tuple(int(s) for s in a.shape)
     a = to_float(xp, a, dtype)
     laid = tuple(int(s) for s in pred.shape)
-    one_row = d.kind != "elementwise" and len(pred_shape) == 1  # one example given as a (C,) row
+    one_row = d.kind != "elementwise" and len(pred_shape) == d.example_ndim  # one (C,) row, one (T, C) sequence
     expected = _SHAPE_WORDS[i.shape].format(shape=v.shape_str(pred_shape), n=v.shape_str((n,)))
     if i.shape == "per_example":
         ok = shape in ((n,), (n, 1)) or (one_row and shape in ((), (1,)))
@@ -164,16 +164,17 @@ def finish_grad(xp: Namespace, d: LossDefinition, name: str, raw: Array, coef: A
     """A definition's raw derivative of each example's loss with respect to ``name``, weighted by ``coef`` (the
     elements averaged as the value averages them), 0 for examples left out (their NaN stays out), back in the shape
     the user passed."""
+    col = (-1,) + (1,) * (raw.ndim - 1)  # one value per example, against (N,), (N, K) or (N, T, C)
     if d.kind != "batch":
         if d.kind == "elementwise" and d.element_reduce == "mean" and k > 1:
             raw = raw * (1.0 / k)
-        raw = raw * (xp.reshape(coef, (-1, 1)) if raw.ndim == 2 else coef)
+        raw = raw * xp.reshape(coef, col)
     if total is not None:
         raw = raw / total
     if keep is not None:
-        raw = xp.where(xp.reshape(keep, (-1, 1)) if raw.ndim == 2 else keep, raw, xp.zeros_like(raw))
+        raw = xp.where(xp.reshape(keep, col), raw, xp.zeros_like(raw))
     if nonfinite is not None:
-        raw = xp.where(xp.reshape(nonfinite, (-1, 1)) if raw.ndim == 2 else nonfinite, xp.full_like(raw, xp.nan), raw)
+        raw = xp.where(xp.reshape(nonfinite, col), xp.full_like(raw, xp.nan), raw)
     kind = "like_pred" if name in ("pred", "target") else d.input(name).shape
     if kind == "per_example" and raw.ndim == 2:
         raw = xp.sum(raw, axis=1)
@@ -188,8 +189,11 @@ def input_grads(d: LossDefinition, params: Mapping[str, Any], batch: Any, w: Arr
     arguments other than pred, and for every argument of a batch loss (whose rows are coupled)."""
     xp = batch.xp
     coef, total = coefficients(xp, d, batch.n, batch.pred.dtype, w, batch.keep, reduction)
-    extra = {"coef": coef} if d.kind == "batch" else {}
     args = (xp, batch.pred, batch.target)
+    if reduction == "mean" and d.mean_divisor is not None:
+        # after the total: the mean divides by the weights' sum, each example's loss by its own divisor first
+        coef = coef / d.mean_divisor(*args, **batch.inputs, **dict(params))
+    extra = {"coef": coef} if d.kind == "batch" else {}
     kwargs = {**batch.inputs, **extra, **dict(params)}
     # one pass for every gradient where the definition shares the work between them (distances, softmax)
     joint = d.grads(*args, wrt=names, **kwargs) if d.grads is not None else {}

@@ -313,5 +313,6 @@ register(LossDefinition(
     prepare_target=index_rows_to_mask,
     pred_hint=None,
     trainable=False,
+    untrainable_reason="index_targets",
     builtin=True,
 ))

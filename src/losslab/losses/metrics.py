@@ -119,6 +119,7 @@ register(LossDefinition(
     target_domain=lambda params: "signed_or_binary",
     prepare_target=signed_labels,
     trainable=False,
+    untrainable_reason="no_gradient",
     builtin=True,
 ))
 
@@ -160,5 +161,6 @@ register(LossDefinition(
     target_format="labels_or_same",
     target_domain=lambda params: "probability",
     trainable=False,
+    untrainable_reason="no_gradient",
     builtin=True,
 ))

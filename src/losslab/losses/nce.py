@@ -142,6 +142,7 @@ register(LossDefinition(
     reference="van den Oord, Li & Vinyals, Representation learning with contrastive predictive coding (2018); "
               "Radford et al., CLIP (2021) averages it over both directions.",
     trainable=False,
+    untrainable_reason="embeddings",
     builtin=True,
 ))
 
@@ -225,5 +226,6 @@ register(LossDefinition(
               "representations (SimCLR, ICML 2020); Sohn, Improved deep metric learning with multi-class N-pair "
               "loss (2016).",
     trainable=False,
+    untrainable_reason="embeddings",
     builtin=True,
 ))

@@ -158,5 +158,6 @@ register(LossDefinition(
     reference="Gneiting & Raftery, Strictly proper scoring rules, prediction, and estimation (JASA 2007); "
               "Ferro, Fair scores for ensemble forecasts (QJRMS 2014) for the fair variant.",
     trainable=False,
+    untrainable_reason="ensemble",
     builtin=True,
 ))

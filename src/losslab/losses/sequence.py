@@ -26,7 +26,8 @@ gradient with respect to the *logits* under ``log_probs = log_softmax(logits)``:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,8 +37,9 @@ from ..errors import LossInputError, warn_input
 from . import _validation as v
 from ._arrays import Array, Namespace, compute_dtype, is_numpy, namespace_of
 from ._checks import _user_stacklevel
-from ._definition import Param, boolean, number
+from ._definition import Input, LossDefinition, Param, boolean, number
 from ._params import Options
+from ._registry import register
 from ._stable import stop_gradient
 from .fast.ctc import CTCLattice, ctc_lattice, forward_backward
 
@@ -341,9 +343,12 @@ def ctc_steps(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: 
 
 
 # ----------------------------------------------------------------------------------------------- catalog form
-# What a ``LossDefinition`` of CTC will hold once the core lays out a (N, T, C) pred with (N, S) integer targets
-# (see the report of issue 17): examples first, as every catalog loss (and Keras and optax) has them; lengths
-# arrive as the per-example inputs ``input_lengths`` and ``target_lengths`` (floats after the core's layout).
+# The catalog's CTC (``losslab.get("ctc")``): ``kind="sequence"`` lays pred out (N, T, C), examples first as every
+# catalog loss (and Keras and optax) has them; ``target_format="padded_labels"`` passes (N, S) labels through; the
+# lengths arrive as the per-example inputs ``input_lengths`` and ``target_lengths`` (floats after the core's
+# layout, checked whole here). The core's finite check refuses log-probabilities of -inf (nan_policy="raise"
+# refuses every non-finite value): pass a large negative number (-1e4), or call ``ctc_loss`` above, which takes
+# -inf as a probability of 0.
 PARAMS = (
     Param("blank", 0, "the class index of the blank (PyTorch: 0; Keras's ctc_loss: mask_index; TensorFlow: C - 1)",
           constraint=number(low=0, integer=True, words="a class index, an integer >= 0"), role="input"),
@@ -358,28 +363,94 @@ def _time_major(xp: Namespace, pred: Array) -> Array:
     return xp.permute_dims(pred, (1, 0, 2)) if pred.ndim == 3 else pred
 
 
+_CATALOG_NAMES = {"log_probs": "pred", "targets": "target"}
+
+
+@contextmanager
+def _catalog_names() -> Iterator[None]:
+    """Errors raised under the names of the catalog's call, loss(pred, target, ...), not PyTorch's."""
+    try:
+        yield
+    except LossInputError as exc:
+        raise LossInputError(exc.loss, _CATALOG_NAMES.get(exc.argument, exc.argument), exc.expected, exc.got,
+                             exc.hint) from None
+
+
 def catalog_value(xp: Namespace, pred: Array, target: Array, *, input_lengths: Array, target_lengths: Array,
                   blank: int, impossible: str, from_logits: bool) -> Array:
     """Each sequence's loss (N,), not divided by its target length, from batch-first pred (N, T, C)."""
-    return ctc_loss(_time_major(xp, pred), target, input_lengths, target_lengths, blank=blank, reduction="none",
-                    impossible=impossible, from_logits=from_logits)
+    with _catalog_names():
+        return ctc_loss(_time_major(xp, pred), target, input_lengths, target_lengths, blank=blank, reduction="none",
+                        impossible=impossible, from_logits=from_logits)
 
 
 def catalog_grad(xp: Namespace, pred: Array, target: Array, *, input_lengths: Array, target_lengths: Array,
                  blank: int, impossible: str, from_logits: bool) -> Array:
     """d(each sequence's loss)/d(pred), batch-first (N, T, C)."""
-    g = ctc_grad(_time_major(xp, pred), target, input_lengths, target_lengths, blank=blank, reduction="none",
-                 impossible=impossible, from_logits=from_logits)
+    with _catalog_names():
+        g = ctc_grad(_time_major(xp, pred), target, input_lengths, target_lengths, blank=blank, reduction="none",
+                     impossible=impossible, from_logits=from_logits)
     return _time_major(xp, g)
 
 
-def mean_divisor(target_lengths: Array) -> np.ndarray:
+def mean_divisor(xp: Namespace, pred: Array, target: Array, *, input_lengths: Array, target_lengths: Array,
+                 **params: Any) -> Array:
     """PyTorch's "mean" divides each sequence's loss by max(target length, 1) before the batch mean."""
-    return np.maximum(np.asarray(target_lengths, dtype=float), 1.0)
+    return xp.where(target_lengths > 1, target_lengths, xp.ones_like(target_lengths))
 
 
 def catalog_steps(pred: np.ndarray, target: np.ndarray, params: Mapping[str, Any], *, input_lengths: np.ndarray,
                   target_lengths: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The explanation columns, one row per sequence (``ctc_steps``); nothing per class."""
-    columns = ctc_steps(_time_major(np, pred), target, input_lengths, target_lengths, **params)
-    return dict(columns), {}
+    with _catalog_names():
+        columns = dict(ctc_steps(_time_major(np, pred), target, input_lengths, target_lengths, **params))
+    columns.pop("loss")  # the explanation shows each example's loss itself, from the catalog call
+    return columns, {}
+
+
+register(LossDefinition(
+    name=NAME,
+    aliases=("ctc_loss", "connectionist_temporal_classification"),
+    task="multiclass",
+    kind="sequence",
+    target_format="padded_labels",
+    params=PARAMS,
+    inputs=(Input("input_lengths", "the number of frames of each sequence (1..T), one per sequence",
+                  shape="per_example", domain="nonnegative",
+                  hint="lengths count frames: whole numbers from 1 to T", length_of="pred"),
+            Input("target_lengths", "the number of labels of each target (0..S), one per sequence",
+                  shape="per_example", domain="nonnegative",
+                  hint="lengths count labels: whole numbers from 0 to S (the width of the padded targets)",
+                  length_of="target")),
+    value=catalog_value,
+    grad=catalog_grad,
+    mean_divisor=mean_divisor,
+    autograd=False,  # the recursion runs in NumPy: loss.grad, not backward(), gives the gradient
+    steps=catalog_steps,
+    pred_domain=lambda params: "real" if params["from_logits"] else "nonpositive",
+    pred_hint="these look like raw scores or probabilities: apply log_softmax over the class axis first, or pass "
+              "from_logits=True",
+    latex=r"\ell_n = -\log \sum_{\pi \in \mathcal{B}^{-1}(y_n)} \prod_{t=1}^{T_n} p_{t,\pi_t}"
+          r"\quad(\text{mean: } \tfrac1N \sum_n \ell_n / \max(S_n, 1))",
+    plain="l_n = -log(sum over the alignments pi of the T_n frames that give the target y_n after merging repeats "
+          "and dropping blanks, of prod_t p_t(pi_t)); pred (N, T, C) log-probabilities (logits with from_logits), "
+          "target (N, S) padded labels; mean: average of l_n / max(S_n, 1) as PyTorch; log-probabilities of -inf "
+          "are refused (use -1e4)",
+    summary="Connectionist temporal classification: minus the log of the total probability of every alignment "
+            "of the label sequence with the frames.",
+    equivalents={"pytorch": "torch.nn.functional.ctc_loss(pred.permute(1, 0, 2), target, input_lengths, "
+                            "target_lengths, blank=0, reduction='mean', zero_infinity=False) (PyTorch takes "
+                            "(T, N, C), frames first: transpose losslab's (N, T, C); impossible='zero' is "
+                            "zero_infinity=True, 'inf' its default)",
+                 "keras": "keras.ops.ctc_loss(target, pred, target_lengths, input_lengths, mask_index=0) "
+                          "(batch first, per sequence: reduction='none'; from logits)",
+                 "optax": "optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0) (paddings "
+                          "1.0 past each length; per sequence: reduction='none', from_logits=True)",
+                 "sklearn": "-"},
+    reference="Graves, Fernandez, Gomez & Schmidhuber, Connectionist temporal classification (ICML 2006); "
+              "PyTorch's CTCLoss (mean per target length, zero_infinity).",
+    reductions=("mean", "sum", "none"),
+    trainable=False,
+    untrainable_reason="sequence",
+    builtin=True,
+))

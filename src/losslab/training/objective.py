@@ -31,8 +31,9 @@ from .._numeric import sigmoid
 from ..errors import LossInputError
 from ..losses import Loss, get
 from ..losses import definition as loss_definition
-from ..losses._definition import Reduction
+from ..losses._definition import LossDefinition, Reduction
 from ..losses._stable import softplus
+from . import texts
 from ._common import DataTask, TrainingError
 from .data import Dataset
 
@@ -250,6 +251,14 @@ class Objective:
                 "reduction": self.reduction}
 
 
+def untrainable_message(d: LossDefinition, suggest: str, lang: str | None = "en") -> str:
+    """Why the trainer refuses ``d`` (``trainable=False``), in ``lang``: the reason its metadata names
+    (``LossDefinition.why_untrainable``), from the ``[untrainable]`` training texts, and what to try instead."""
+    reason = d.why_untrainable or "other"
+    because = texts.get(f"untrainable.{reason}", lang, inputs=", ".join(i.name for i in d.inputs))
+    return texts.get("untrainable.message", lang, name=d.name, reason=because, suggest=suggest)
+
+
 def make_objective(
     loss: str | Loss | None,
     data: Dataset,
@@ -257,6 +266,7 @@ def make_objective(
     output: str = "auto",
     loss_params: Mapping[str, Any] | None = None,
     scale_target: bool = True,
+    lang: str | None = "en",
 ) -> Objective:
     """Match ``loss`` to the data set ``data``: output layer, target format, stable path.
 
@@ -275,6 +285,8 @@ def make_objective(
         Parameters for a loss given by name, e.g. ``{"pos_weight": 9.0}``.
     scale_target : bool
         Train regression on standardized targets (when the loss accepts any real target).
+    lang : str or None
+        The language of a refusal's reason (``untrainable_message``): "en" or "ja".
 
     Raises
     ------
@@ -299,12 +311,8 @@ def make_objective(
         params = dict(loss_params or {})
         explicit = set(params)
     name = d.name
-    if not d.trainable:  # metadata: the loss reads what no model here produces (two embeddings, an ensemble, ...)
-        needs = ", ".join(i.name for i in d.inputs)
-        raise TrainingError(f"{name} cannot train a model here: it reads "
-                            + (f"more than a prediction and a target ({needs})" if needs else
-                               "embeddings or several outputs per example, which these models do not produce")
-                            + f"; try {_SUGGEST[task]}")
+    if not d.trainable:  # metadata: the loss reads what no model here produces, or has no gradient to train on
+        raise TrainingError(untrainable_message(d, _SUGGEST[task], lang))
     switch = d.score_switch  # from_logits, log_input
     c = data.n_classes
 
