@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -21,17 +20,6 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from losslab.lab import Limits, create_app
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 # The lab answers only requests sent to its own address (127.0.0.1, localhost, [::1]): not TestClient's "testserver".
 BASE_URL = "http://127.0.0.1:8765"
@@ -95,19 +83,6 @@ class LiveServer:
 def live_server() -> Iterator[LiveServer]:
     with LiveServer() as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("the browser tests need Chromium (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

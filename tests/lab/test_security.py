@@ -31,7 +31,8 @@ from losslab.lab import create_app
 from losslab.lab._security import RequestGuard
 from losslab.lab._serve import _has_sansio
 
-from .conftest import BASE_URL, CHROMIUM_ARGS, LabTestClient, make_client
+from ..conftest import CHROMIUM_ARGS
+from .conftest import BASE_URL, LabTestClient, make_client
 
 OWN_ORIGIN = BASE_URL  # http://127.0.0.1:8765: the TestClient's requests go to this address
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -4,29 +4,28 @@ and the value shown is the catalog's. The screenshot is kept under /tmp/h/shots 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import losslab
 
-from .jupyter_harness import MOVE_SLIDER, JupyterLab, chromium, launch, open_notebook
+from .jupyter_harness import MOVE_SLIDER, JupyterLab, chromium, open_notebook
 
 pytestmark = pytest.mark.slow
 SHOTS = Path("/tmp/h/shots")
 
 
-def test_the_explorer_answers_a_slider_in_jupyterlab(tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_the_explorer_answers_a_slider_in_jupyterlab(tmp_path: Path, browser: Any) -> None:
     pytest.importorskip("anywidget")
     if chromium() is None:
         pytest.skip("the browser test needs Chromium (apt-get install chromium)")
     cell = "from losslab import notebook as nb\nw = nb.explorer(loss='huber', params={'delta': 1.0}, pred=2.0)\nw"
     huber = losslab.get("huber", delta=1.0)
-    with JupyterLab(tmp_path) as lab, sync_api.sync_playwright() as p:
-        browser = launch(p)
+    with JupyterLab(tmp_path) as lab:
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
         try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
             open_notebook(page, lab, "explorer.ipynb", [cell], ".ll-explorer [data-ll=value]")
             shown = page.locator(".ll-explorer [data-ll=value]")
             assert shown.text_content() == "1.5"  # huber(δ=1) of the error 2: 2 − 0.5
@@ -38,7 +37,7 @@ def test_the_explorer_answers_a_slider_in_jupyterlab(tmp_path: Path) -> None:
             if SHOTS.is_dir():
                 page.locator(".ll-explorer").screenshot(path=str(SHOTS / "explorer_jupyterlab.png"))
         finally:
-            browser.close()
+            page.close()
 
 
 # the canvas's pixels that are white mixed with one palette colour (the map's shading), per colour given
@@ -59,18 +58,16 @@ MAP_HUES = """([selector, colours]) => {
 }"""
 
 
-def test_the_live_widget_draws_the_decision_map_while_training(tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_the_live_widget_draws_the_decision_map_while_training(tmp_path: Path, browser: Any) -> None:
     pytest.importorskip("anywidget")
     if chromium() is None:
         pytest.skip("the browser test needs Chromium (apt-get install chromium)")
     from losslab._palette import PALETTE
 
     cell = "from losslab import notebook as nb\nlive = nb.live_fit('moons', model='mlp', epochs=100_000, seed=0)\nlive"
-    with JupyterLab(tmp_path) as lab, sync_api.sync_playwright() as p:
-        browser = launch(p)
+    with JupyterLab(tmp_path) as lab:
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
         try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
             open_notebook(page, lab, "live.ipynb", [cell], ".ll-live[data-map-epoch]")
             root = page.locator(".ll-live")
             first = int(root.get_attribute("data-map-epoch") or 0)
@@ -86,4 +83,4 @@ def test_the_live_widget_draws_the_decision_map_while_training(tmp_path: Path) -
             if SHOTS.is_dir():
                 root.screenshot(path=str(SHOTS / "live_map_end.png"))
         finally:
-            browser.close()
+            page.close()
