@@ -3,11 +3,13 @@ WebSocket's malformed messages, the run-slot accounting, slow clients and the ev
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -233,29 +235,42 @@ def test_port_probe_ignores_a_stopped_servers_time_wait_sockets() -> None:
     assert not port_in_use("127.0.0.1", port)
 
 
-def test_half_open_connections_neither_block_others_nor_stay_for_ever() -> None:
-    """A bounded slowloris on 127.0.0.1: 1,000 sockets that send half a request head; a normal request is answered
-    at once, and the half-open sockets are closed by the server after ``header_seconds``."""
-    import http.client
-
+@contextlib.contextmanager
+def _serving(limits: Any) -> Iterator[tuple[Any, int]]:
+    """The lab served by uvicorn in a thread on a free port of 127.0.0.1, stopped on the way out."""
     import uvicorn
 
-    from losslab.lab import Limits, create_app
+    from losslab.lab import create_app
     from losslab.lab._serve import free_port, server_config
 
-    half_open = 1000
-    _allow_open_files(2 * half_open + 256)  # both ends of every socket live in this process
-    limits = Limits(header_seconds=3.0, body_seconds=1.0)
     port = free_port()
     server = uvicorn.Server(server_config(create_app(limits), "127.0.0.1", port, limits))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    sockets: list[socket.socket] = []
     try:
         deadline = time.monotonic() + 30
         while not server.started:
             assert time.monotonic() < deadline and thread.is_alive(), "the lab did not start"
             time.sleep(0.02)
+        yield server, port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_half_open_connections_neither_block_others_nor_stay_for_ever() -> None:
+    """A bounded slowloris on 127.0.0.1: 1,000 sockets that send half a request head; a normal request is answered
+    at once, and the half-open sockets are closed by the server after ``header_seconds``."""
+    import http.client
+
+    from losslab.lab import Limits
+
+    half_open = 1000
+    _allow_open_files(2 * half_open + 256)  # both ends of every socket live in this process
+    limits = Limits(header_seconds=3.0, body_seconds=1.0)
+    sockets: list[socket.socket] = []
+    with _serving(limits) as (_server, port):
+        deadline = time.monotonic() + 30
         for _ in range(half_open):
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
@@ -283,11 +298,8 @@ def test_half_open_connections_neither_block_others_nor_stay_for_ever() -> None:
             except TimeoutError:
                 pass
         assert closed == half_open
-    finally:
         for s in sockets:
             s.close()
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_more_half_open_connections_than_the_server_may_hold_shed_the_oldest() -> None:
@@ -296,23 +308,12 @@ def test_more_half_open_connections_than_the_server_may_hold_shed_the_oldest() -
     is answered at once (not 503, not after the deadline)."""
     import http.client
 
-    import uvicorn
-
-    from losslab.lab import Limits, create_app
-    from losslab.lab._serve import free_port, server_config
+    from losslab.lab import Limits
 
     _allow_open_files(1000 + 512)
     limits = Limits(header_seconds=60.0, max_connections=200)
-    port = free_port()
-    server = uvicorn.Server(server_config(create_app(limits), "127.0.0.1", port, limits))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     sockets: list[socket.socket] = []
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline and thread.is_alive(), "the lab did not start"
-            time.sleep(0.02)
+    with _serving(limits) as (server, port):
         for _ in range(1000):
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
@@ -335,11 +336,8 @@ def test_more_half_open_connections_than_the_server_may_hold_shed_the_oldest() -
             except TimeoutError:
                 pass
         assert shed == 800
-    finally:
         for s in sockets:
             s.close()
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _allow_open_files(wanted: int) -> None:
