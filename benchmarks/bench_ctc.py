@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as tF  # noqa: E402
 
+import losslab  # noqa: E402
 from losslab.losses.sequence import ctc_loss, ctc_value_and_grad  # noqa: E402
 
 torch.set_num_threads(1)
@@ -80,7 +81,8 @@ def main() -> None:
     rng = np.random.default_rng(0)
     print(f"CTC, {args.dtype}, one thread; CPU times in ms (best of {repeats}); ratio = losslab / torch")
     print(f"{'T':>4} {'N':>4} {'C':>3} {'S':>3} {'T*N*C':>9} | {'value':>8} {'torch':>8} {'ratio':>6} | "
-          f"{'v+grad':>8} {'torch':>8} {'ratio':>6}")
+          f"{'v+grad':>8} {'torch':>8} {'ratio':>6} | {'catalog':>8} {'ratio':>6}")
+    catalog = losslab.get("ctc")  # the catalog's call: batch-first (N, T, C), lengths as inputs
     for shape in SHAPES:
         lp, tg, il, tl = _inputs(shape, dtype, rng)
         lpt = torch.tensor(lp, requires_grad=True)
@@ -98,9 +100,14 @@ def main() -> None:
 
         ours_v, ref_v = _time_pair(lambda: ctc_loss(lp, tg, il, tl), torch_value, repeats)  # noqa: B023
         ours_vg, ref_vg = _time_pair(lambda: ctc_value_and_grad(lp, tg, il, tl), torch_vg, repeats)  # noqa: B023
+        first = np.ascontiguousarray(lp.transpose(1, 0, 2))
+        cat_vg, ref_vg2 = _time_pair(
+            lambda: catalog.value_and_grad(first, tg, input_lengths=il, target_lengths=tl),  # noqa: B023
+            torch_vg, repeats)
         t, n, c, s = shape
         print(f"{t:>4} {n:>4} {c:>3} {s:>3} {t * n * c:>9,} | {ours_v * 1e3:8.2f} {ref_v * 1e3:8.2f} "
-              f"{ours_v / ref_v:6.2f} | {ours_vg * 1e3:8.2f} {ref_vg * 1e3:8.2f} {ours_vg / ref_vg:6.2f}")
+              f"{ours_v / ref_v:6.2f} | {ours_vg * 1e3:8.2f} {ref_vg * 1e3:8.2f} {ours_vg / ref_vg:6.2f} | "
+              f"{cat_vg * 1e3:8.2f} {cat_vg / ref_vg2:6.2f}")
 
 
 if __name__ == "__main__":

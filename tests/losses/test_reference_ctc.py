@@ -94,3 +94,14 @@ def test_against_optax_per_sequence() -> None:
         out = losslab.get("ctc", from_logits=True)(jax.numpy.asarray(LOGITS), LABELS, **INPUTS)
         assert not isinstance(out, np.ndarray) and float(out) == pytest.approx(float(np.mean(
             as_numpy(ref) / np.maximum(TARGET_LENGTHS, 1))), rel=1e-10)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_value_and_grad_in_one_pass_equal_the_separate_calls(reduction: str) -> None:
+    """The definition's fused value_and_grad (one forward-backward pass) gives the numbers value and grad give."""
+    loss = losslab.get("ctc", from_logits=True)
+    weights = np.array([1.0, 0.5, 2.0, 0.0])
+    value, grad = loss.value_and_grad(LOGITS, LABELS, reduction=reduction, sample_weight=weights, **INPUTS)
+    np.testing.assert_array_equal(value, loss(LOGITS, LABELS, reduction=reduction, sample_weight=weights, **INPUTS))
+    np.testing.assert_array_equal(grad, loss.grad(LOGITS, LABELS, reduction=reduction, sample_weight=weights,
+                                                  **INPUTS))

@@ -386,6 +386,7 @@ class Loss:
             d, kind="rows" if d.kind == "batch" else d.kind, inputs=(),
             value=functools.partial(d.value, **batch.inputs),
             grad=None if d.grad is None else functools.partial(d.grad, **batch.inputs),
+            value_and_grad=None if d.value_and_grad is None else functools.partial(d.value_and_grad, **batch.inputs),
             mean_divisor=None if d.mean_divisor is None else functools.partial(d.mean_divisor, **batch.inputs))
         return bound
 
@@ -717,8 +718,11 @@ class Loss:
             divisor = d.mean_divisor(xp, p, t, **params)  # PyTorch's CTC: l_n / max(S_n, 1) before the mean
 
         value = None
+        both = None  # the definition's value and grad in one pass, when it has one and both are wanted
+        if want_grad and (want_value or d.finalize) and d.value_and_grad is not None:
+            both = d.value_and_grad(xp, p, t, **params)
         if want_value or d.finalize:
-            raw = d.value(xp, p, t, **params)
+            raw = d.value(xp, p, t, **params) if both is None else both[0]
             if d.kind in ("rows", "sequence"):
                 per = raw
             elif k == 1:
@@ -750,7 +754,10 @@ class Loss:
 
         g = None
         if want_grad:
-            raw_g = _numeric_grad(d, xp, p, t, params) if d.grad is None else d.grad(xp, p, t, **params)
+            if both is not None:
+                raw_g = both[1]
+            else:
+                raw_g = _numeric_grad(d, xp, p, t, params) if d.grad is None else d.grad(xp, p, t, **params)
             if average_elements:
                 raw_g = raw_g * (1.0 / k)
             col = (batch.n,) + (1,) * (raw_g.ndim - 1)  # one value per example, against (N, K) or (N, T, C)

@@ -191,6 +191,9 @@ class LossDefinition:
     pred_hint: str | None = None
     fast: Callable[..., Any] | None = None
     """Optional NumPy kernel for large arrays (``losses.fast``): same numbers, or NotImplemented to decline."""
+    value_and_grad: Callable[..., Any] | None = None
+    """Optional: ``value`` and ``grad`` computed together, ``(value(...), grad(...))`` number for number, used when a
+    call wants both (CTC's forward pass is most of its backward pass: done once instead of twice)."""
     steps: Callable[..., Any] | None = None
     """Optional explanation columns: ``steps(pred, target, params) -> (per-element or per-example, per-class)``
     dicts of NumPy arrays keyed by the ``[ui]`` names of the explanation texts."""

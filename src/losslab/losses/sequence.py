@@ -393,6 +393,16 @@ def catalog_grad(xp: Namespace, pred: Array, target: Array, *, input_lengths: Ar
     return _time_major(xp, g)
 
 
+def catalog_value_and_grad(xp: Namespace, pred: Array, target: Array, *, input_lengths: Array,
+                           target_lengths: Array, blank: int, impossible: str,
+                           from_logits: bool) -> tuple[Array, Array]:
+    """Both of the above from one forward-backward pass (the value alone needs only the forward one)."""
+    with _catalog_names():
+        value, g = ctc_value_and_grad(_time_major(xp, pred), target, input_lengths, target_lengths, blank=blank,
+                                      reduction="none", impossible=impossible, from_logits=from_logits)
+    return value, _time_major(xp, g)
+
+
 def mean_divisor(xp: Namespace, pred: Array, target: Array, *, input_lengths: Array, target_lengths: Array,
                  **params: Any) -> Array:
     """PyTorch's "mean" divides each sequence's loss by max(target length, 1) before the batch mean."""
@@ -424,6 +434,7 @@ register(LossDefinition(
                   length_of="target")),
     value=catalog_value,
     grad=catalog_grad,
+    value_and_grad=catalog_value_and_grad,
     mean_divisor=mean_divisor,
     autograd=False,  # the recursion runs in NumPy: loss.grad, not backward(), gives the gradient
     steps=catalog_steps,
