@@ -9,7 +9,8 @@ Over ``--seconds`` s (after a second of warm-up) each client counts the frames t
 the epochs its run trained; the clients come once the server has finished building what it prepares at start
 (its CPU at rest), as a class arrives at a server started beforehand. Reported: per client, map updates per
 second (minimum, 10th percentile, median) and the gaps between two maps (p95 over all clients), epochs per second
-(median per client, and all together), and the server's CPU time per second.
+(median per client, and all together), the diagnoses each client receives per second (median), and the server's
+CPU time per second.
 
 Target: every student's map >= 10 updates/s. The clients all come from 127.0.0.1, so the bound per client is
 raised to the number of clients (in a class each student has an address of their own). The benchmark runs on the
@@ -90,6 +91,7 @@ async def student(port: int, speed: int, start: float, stop: float) -> dict[str,
 
     run_id = await asyncio.to_thread(_create_run, port)
     maps: list[float] = []
+    diagnoses = 0
     epochs: list[tuple[float, int]] = []
     async with websockets.connect(f"ws://127.0.0.1:{port}/api/runs/{run_id}/stream", max_size=None) as ws:
         await ws.recv()  # the run's state
@@ -105,6 +107,8 @@ async def student(port: int, speed: int, start: float, stop: float) -> dict[str,
                 continue
             if '"map":' in text:
                 maps.append(now)
+            if '"diagnosis":' in text:
+                diagnoses += 1
             found = text.find('"epoch":')
             if found >= 0:
                 end = text.find(",", found)
@@ -112,7 +116,8 @@ async def student(port: int, speed: int, start: float, stop: float) -> dict[str,
     span = stop - start
     gaps = [b - a for a, b in itertools.pairwise(maps)]
     trained = epochs[-1][1] - epochs[0][1] if len(epochs) > 1 else 0
-    return {"maps_per_s": len(maps) / span, "gaps": gaps, "epochs_per_s": trained / span}
+    return {"maps_per_s": len(maps) / span, "gaps": gaps, "epochs_per_s": trained / span,
+            "diagnoses_per_s": diagnoses / span}
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -139,6 +144,7 @@ async def classroom(port: int, clients: int, seconds: float, speed: int, pid: in
             "map_gap_p95_ms": 1000 * percentile(gaps, 0.95) if gaps else float("nan"),
             "epochs_per_s_median": statistics.median(d["epochs_per_s"] for d in done),
             "epochs_per_s_total": sum(d["epochs_per_s"] for d in done),
+            "diagnoses_per_s_median": statistics.median(d["diagnoses_per_s"] for d in done),
             "server_cpu_per_s": cpu, "cpus": os.cpu_count()}
 
 
@@ -165,6 +171,7 @@ def main() -> None:
           f"median {result['maps_per_s_median']:.1f}/s; gap p95 {result['map_gap_p95_ms']:.0f} ms   (target >= 10/s)")
     print(f"  epochs per student: median {result['epochs_per_s_median']:.1f}/s, "
           f"all {result['epochs_per_s_total']:.0f}/s; server CPU {result['server_cpu_per_s']:.2f} s per s")
+    print(f"  diagnoses per student: median {result['diagnoses_per_s_median']:.2f}/s   (the page's verdict, asked 1/s)")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from typing import Any
 from .._jsonable import jsonable
 from ..errors import LossInputError
 from ..training._common import TrainingError
+from ..training.diagnosis import DiagnosisMemo
 from ..training.models import Model, make_model
 from ..training.objective import Objective, make_objective
 from ..training.optim import Optimizer, make_optimizer
@@ -126,6 +127,7 @@ class LabRun:
         self._map = None
         self._map_epoch = -1
         self._diagnosis = None
+        self._memo = DiagnosisMemo()  # this model's curves: each diagnosis computes only what the last did not
 
     def _penalty(self) -> tuple[float, float]:
         rate = float(self.reg_rate)
@@ -223,7 +225,9 @@ class LabRun:
             # Once a second, unless the diagnoses would take more than DIAGNOSIS_SHARE of this run's share of the
             # interpreter: with 40 runs playing (a class), a diagnosis of 10 ms every second would be a third of the
             # server's time, and every student's map would slow down for it. Then it comes less often (the same
-            # findings for the curves it reads: only how often it is refreshed changes).
+            # findings for the curves it reads: only how often it is refreshed changes). With the run's DiagnosisMemo
+            # a diagnosis takes 1-2 ms (12 ms without), so a class of 40 gets it every second; this is the guard for
+            # longer runs and slower machines.
             # (the runs share one interpreter: a run's part of it is one over the runs computing now)
             share = 1.0 / max(1, CPU_TURNS.contenders())
             self._diagnosis_every = max(1.0, spent / (DIAGNOSIS_SHARE * share))
@@ -394,9 +398,10 @@ class LabRun:
         same facts as ``Run.diagnose``: what a k-nearest-neighbours predictor reaches on this data (computed once per
         run) and the model's dead ReLU units now."""
         with self._lock:
-            records = [dict(r) for r in self.records]
+            records = list(self.records)  # a record is never changed once kept (_on_epoch): the list is enough
         return views.diagnosis(self.dataset.task, self.objective.loss.name, records, dict(self.initial),
-                               dict(self.baseline), self.lang, facts=self._facts() if len(records) >= 2 else None)
+                               dict(self.baseline), self.lang, facts=self._facts() if len(records) >= 2 else None,
+                               memo=self._memo)
 
     def _facts(self) -> Any:
         from ..training.facts import RunFacts, dead_units, reachable

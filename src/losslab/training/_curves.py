@@ -3,16 +3,20 @@ thresholds of every rule (:class:`Thresholds`). See :mod:`losslab.training.diagn
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
 from .history import History
 
-__all__ = ["TINY", "Curves", "Thresholds", "checkpoints", "held", "mean_of", "noise_band", "noise_sd", "pct",
-           "round4", "scale_of", "window"]
+__all__ = ["TINY", "Curves", "DiagnosisMemo", "Thresholds", "checkpoints", "held", "mean_of", "noise_band",
+           "noise_sd", "pct", "round4", "scale_of", "window"]
 
 TINY = 1e-12
 
@@ -220,23 +224,115 @@ def checkpoints(n: int, min_epochs: int = 5, keep: int = 40) -> list[int]:
     return out[-keep:]
 
 
-def held(rule: Any, c: Curves, th: Thresholds) -> dict[str, Any] | None:
+def held(rule: Any, c: Curves, th: Thresholds, memo: DiagnosisMemo | None = None,
+         key: Hashable | None = None) -> dict[str, Any] | None:
     """Hysteresis: replay ``rule`` at fixed :func:`checkpoints`. A finding starts only where the rule fires with
     its full thresholds, and stays while it fires with relaxed ones (about half the evidence), so that a curve
     near a threshold does not flip the verdict from one epoch to the next. Between checkpoints the verdict does
-    not change; the evidence is the latest that supports it."""
+    not change; the evidence is the latest that supports it.
+
+    ``memo`` (a :class:`DiagnosisMemo` being read for ``c``) remembers the rule's answer at each checkpoint under
+    ``key`` (the rule itself when None; a ``functools.partial`` needs a key naming its arguments, else it is not
+    remembered): a rule reads only the curves up to the checkpoint, so a longer run gives the same answers there.
+    """
+    if memo is not None and key is None and not isinstance(rule, functools.partial):
+        key = rule
+    remember = memo is not None and key is not None
+
+    def ask(m: int | None, relaxed: bool) -> dict[str, Any] | None:
+        if remember:
+            assert memo is not None
+            return memo.recall((key, c.n if m is None else m, relaxed),
+                               lambda: rule(c if m is None else c.upto(m), th, relaxed))
+        return rule(c if m is None else c.upto(m), th, relaxed)
+
     held = False
     first: int | None = None
     evidence: dict[str, Any] | None = None
     for m in checkpoints(c.n, th.min_epochs):
-        found = rule(c.upto(m), th, held)
+        found = ask(m, held)
         if found is not None and not held:
             first = m
         held = found is not None
         evidence = found
     if not held or evidence is None:
         return None
-    now = rule(c, th, True)  # the same finding on every epoch so far, when it still holds there
-    out = now if now is not None else evidence
+    now = ask(None, True)  # the same finding on every epoch so far, when it still holds there
+    out = dict(now if now is not None else evidence)  # a copy: the remembered evidence stays as the rule gave it
     out["found_at"] = first
     return out
+
+
+# ------------------------------------------------------------------------------------------------ the memo
+class DiagnosisMemo:
+    """What :func:`held` found at each checkpoint of one run, kept between two diagnoses of that run.
+
+    A live run is diagnosed again and again while its history grows (the lab: once a second while it plays), and
+    each diagnosis replays every rule at up to 40 checkpoints. Records only grow, and a rule at a checkpoint reads
+    only the curves up to it, so its answer there never changes: the memo keeps it, keyed by rule, checkpoint and
+    hysteresis state, and the next diagnosis computes only what is new. The findings are the same, number for
+    number, as without a memo.
+
+    A memo never outlives the history it was built for: each diagnosis first checks that its curves continue the
+    ones the memo saw (the same values, bit for bit, on every epoch the memo has seen; the same epoch 0, baselines,
+    thresholds and kind of run) and forgets everything otherwise (a reset, a new run, a shorter history). Keep one
+    per run and pass it as ``diagnose(history, memo=...)``; it is safe to share between threads (one diagnosis
+    reads it at a time).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: Curves | None = None
+        self._th: Thresholds | None = None
+        self._found: dict[Hashable, dict[str, Any] | None] = {}
+
+    def __len__(self) -> int:
+        """How many answers it holds."""
+        return len(self._found)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._forget()
+
+    def _forget(self) -> None:
+        self._found = {}
+        self._seen = None
+        self._th = None
+
+    @contextmanager
+    def reading(self, c: Curves, th: Thresholds) -> Iterator[DiagnosisMemo]:
+        """Read (and fill) the memo for the curves ``c``; what it holds for other curves is forgotten first."""
+        with self._lock:
+            if not self._continues(c, th):
+                self._forget()
+            self._seen, self._th = c, th
+            yield self
+
+    def recall(self, key: Hashable, compute: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
+        """The answer remembered under ``key``, computed (and remembered) the first time. Only inside
+        :meth:`reading`."""
+        try:
+            return self._found[key]
+        except KeyError:
+            found = self._found[key] = compute()
+            return found
+
+    def _continues(self, c: Curves, th: Thresholds) -> bool:
+        old = self._seen
+        if old is None or self._th != th or c.n < old.n:
+            return False
+        for f in fields(Curves):  # the columns, and every number and flag beside them
+            was, now = getattr(old, f.name), getattr(c, f.name)
+            if isinstance(was, np.ndarray):
+                if was.tobytes() != np.ascontiguousarray(now[:old.n]).tobytes():
+                    return False
+            elif not _same(was, now):
+                return False
+        return True
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, and for floats the very same number (NaN is NaN; -0.0 is not 0.0)."""
+    if isinstance(a, float) or isinstance(b, float):
+        return type(a) is type(b) and np.float64(a).tobytes() == np.float64(b).tobytes()
+    return bool(a == b) and type(a) is type(b)

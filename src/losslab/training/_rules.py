@@ -318,11 +318,12 @@ def _plateau(h: History, t: np.ndarray, base: float, th: Thresholds) -> dict[str
     # escaped: a long stretch that stays within a small band of the whole fall, followed by a big further fall
     if span > 0:
         a = 0
+        x = t.tolist()  # the scan reads one epoch at a time: Python floats (the same doubles) are quicker to read
         while a + need <= n:
-            b, lo, hi = a, t[a], t[a]
-            while b + 1 < n and max(hi, t[b + 1]) - min(lo, t[b + 1]) <= th.plateau_band * span:
+            b, lo, hi = a, x[a], x[a]
+            while b + 1 < n and max(hi, x[b + 1]) - min(lo, x[b + 1]) <= th.plateau_band * span:
                 b += 1
-                lo, hi = min(lo, t[b]), max(hi, t[b])
+                lo, hi = min(lo, x[b]), max(hi, x[b])
             if b - a + 1 >= need and b + 1 < n:
                 level = float(np.mean(t[a:b + 1]))
                 later = float(t[b + 1:].min())

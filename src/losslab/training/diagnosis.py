@@ -44,6 +44,7 @@ validation rows. Without them (``diagnose(history)`` alone), ``underfitting`` co
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import math
@@ -55,7 +56,7 @@ import numpy as np
 
 from . import texts as T
 from ._common import TrainingError, jsonable
-from ._curves import Curves, Thresholds, checkpoints, held, noise_band, noise_sd, round4, window
+from ._curves import Curves, DiagnosisMemo, Thresholds, checkpoints, held, noise_band, noise_sd, round4, window
 from ._rules import (
     OSCILLATION,
     _collapse,
@@ -71,8 +72,8 @@ from ._rules import (
 from .facts import RunFacts
 from .history import History
 
-__all__ = ["CODES", "Diagnosis", "Finding", "Thresholds", "checkpoints", "diagnose", "noise_band", "noise_sd", "round4",
-           "window"]
+__all__ = ["CODES", "Diagnosis", "DiagnosisMemo", "Finding", "Thresholds", "checkpoints", "diagnose", "noise_band",
+           "noise_sd", "round4", "window"]
 
 CODES: tuple[str, ...] = ("divergence", "collapse", "oscillation", "overfitting", "plateau", "underfitting",
                           "still_improving", "healthy", "too_short", "dead_units")
@@ -230,7 +231,7 @@ def _for_lab(f: Finding, lang: str) -> Finding:
 
 
 def diagnose(history: History, lang: str | None = "en", *, thresholds: Thresholds | None = None,
-             facts: RunFacts | None = None, where: str = "api") -> Diagnosis:
+             facts: RunFacts | None = None, where: str = "api", memo: DiagnosisMemo | None = None) -> Diagnosis:
     """Read a run's curves and say what they show, in ``lang`` ("en" or "ja").
 
     Parameters
@@ -246,6 +247,10 @@ def diagnose(history: History, lang: str | None = "en", *, thresholds: Threshold
         ``underfitting`` is then judged against, and the dead ReLU units (a ``dead_units`` finding).
     where : {"api", "lab"}
         Where the advice is read (:data:`WHERE`): it names only what can be done there.
+    memo : DiagnosisMemo, optional
+        For a run diagnosed again and again as it grows (a live run): keep one :class:`DiagnosisMemo` per run and
+        pass it each time; the diagnosis is the same, faster (each rule's answer at each checkpoint is computed
+        once). A memo given another history forgets what it held.
 
     Returns
     -------
@@ -261,7 +266,7 @@ def diagnose(history: History, lang: str | None = "en", *, thresholds: Threshold
     """
     th = thresholds or Thresholds()
     lang = T.normalize_lang(lang)
-    findings = _verdict(history, th, facts, lang)
+    findings = _verdict(history, th, facts, lang, memo)
     dead = _dead(facts.dead if facts is not None else None, th)
     if dead is not None:
         findings.append(_finding("dead_units", dead, lang, facts))
@@ -272,7 +277,8 @@ def diagnose(history: History, lang: str | None = "en", *, thresholds: Threshold
     return Diagnosis(tuple(findings), lang)
 
 
-def _verdict(history: History, th: Thresholds, facts: RunFacts | None, lang: str) -> list[Finding]:
+def _verdict(history: History, th: Thresholds, facts: RunFacts | None, lang: str,
+             memo: DiagnosisMemo | None = None) -> list[Finding]:
     """The findings of the curves, most serious first (without dead units, which come from the model)."""
     t, v = history.column("train_loss"), history.column("val_loss")
     base = float(history.baseline.get("train_loss", math.nan))
@@ -284,32 +290,39 @@ def _verdict(history: History, th: Thresholds, facts: RunFacts | None, lang: str
     if len(t) < th.min_epochs:
         return [_finding("too_short", {"epoch": None, "epochs": len(t), "min_epochs": th.min_epochs}, lang)]
     c = Curves.of(history)
-    findings: list[Finding] = []
-    collapse = held(_collapse, c, th)
-    if collapse is not None:
-        findings.append(_finding("collapse", collapse, lang))
-    # each kind of oscillation is found and held on its own evidence: the message quotes what found it
-    zig = next((f for f in (held(rule, c, th) for rule in OSCILLATION) if f is not None), None)
-    if zig is not None:
-        findings.append(_finding("oscillation", zig, lang))
-    over = held(_overfitting, c, th)
-    if over is not None:
-        findings.append(_finding("overfitting", over, lang))
-    plateau = _plateau(history, t, base, th)
-    if plateau is not None:
-        findings.append(_finding("plateau", plateau, lang))
-    if collapse is None and over is None and zig is None and (plateau is None or plateau["kind"] != "stalled"):
-        ref = facts.reference if facts is not None else None
-        if ref is not None and c.has_val:  # what these data allow is known: judge against it, not the baseline
-            under = held(functools.partial(_underfitting_reach, ref=ref), c, th)
-        else:
-            under = held(_underfitting, c, th)
-        if under is not None:
-            findings.append(_finding("underfitting", under, lang))
-    if not findings and c.n < 2 * window(c.n):  # "healthy" needs two windows to compare, like every warning
-        return [_finding("too_short", {"epoch": None, "epochs": c.n, "min_epochs": 2 * window(c.n)}, lang)]
-    if not findings:
-        still = held(_still_improving, c, th)
-        findings.append(_finding("still_improving", still, lang) if still is not None
-                        else _finding("healthy", _healthy(c), lang, facts))
-    return findings
+    with memo.reading(c, th) if memo is not None else contextlib.nullcontext():
+        findings: list[Finding] = []
+        collapse = held(_collapse, c, th, memo)
+        if collapse is not None:
+            findings.append(_finding("collapse", collapse, lang))
+        # each kind of oscillation is found and held on its own evidence: the message quotes what found it
+        zig = next((f for f in (held(rule, c, th, memo) for rule in OSCILLATION) if f is not None), None)
+        if zig is not None:
+            findings.append(_finding("oscillation", zig, lang))
+        over = held(_overfitting, c, th, memo)
+        if over is not None:
+            findings.append(_finding("overfitting", over, lang))
+        plateau = _plateau(history, t, base, th)
+        if plateau is not None:
+            findings.append(_finding("plateau", plateau, lang))
+        if collapse is None and over is None and zig is None and (plateau is None or plateau["kind"] != "stalled"):
+            ref = facts.reference if facts is not None else None
+            if ref is not None and c.has_val:  # what these data allow is known: judge against it, not the baseline
+                under = held(functools.partial(_underfitting_reach, ref=ref), c, th, memo,
+                             key=(_underfitting_reach, _frozen(ref)))
+            else:
+                under = held(_underfitting, c, th, memo)
+            if under is not None:
+                findings.append(_finding("underfitting", under, lang))
+        if not findings and c.n < 2 * window(c.n):  # "healthy" needs two windows to compare, like every warning
+            return [_finding("too_short", {"epoch": None, "epochs": c.n, "min_epochs": 2 * window(c.n)}, lang)]
+        if not findings:
+            still = held(_still_improving, c, th, memo)
+            findings.append(_finding("still_improving", still, lang) if still is not None
+                            else _finding("healthy", _healthy(c), lang, facts))
+        return findings
+
+
+def _frozen(ref: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The reference's numbers as a memo key (exact: ``repr`` of a float gives back the same float)."""
+    return tuple(sorted((str(k), repr(v)) for k, v in ref.items()))

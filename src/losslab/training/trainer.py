@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..losses import Loss
+from ..losses._core import TargetRows
 from ..losses._definition import Reduction
 from . import metrics as M
 from ._common import TrainingError, jsonable
@@ -245,12 +246,19 @@ class Run:
         return jsonable(out)
 
 
-def _mean_loss(objective: Objective, Z: np.ndarray, T: np.ndarray) -> float:
-    """The per-example mean loss (sse and other 'sum' losses too, so training and validation are comparable)."""
-    reduction: Reduction = "mean" if "mean" in objective.loss.definition.reductions else objective.reduction
+def _mean_reduction(objective: Objective) -> Reduction:
+    """The reduction of the reported losses: the per-example mean (sse and other 'sum' losses too, so training and
+    validation are comparable)."""
+    return "mean" if "mean" in objective.loss.definition.reductions else objective.reduction
+
+
+def _mean_loss(objective: Objective, Z: np.ndarray, T: np.ndarray, scored: TargetRows | None = None) -> float:
+    """The per-example mean loss of scores ``Z`` against ``T`` (``scored``: the same target laid out once)."""
     with np.errstate(all="ignore"):
         pred = objective.output(Z)
-        return float(objective.loss(pred, T, reduction=reduction, nan_policy="propagate"))
+        if scored is not None:
+            return float(scored.value(pred))
+        return float(objective.loss(pred, T, reduction=_mean_reduction(objective), nan_policy="propagate"))
 
 
 # --------------------------------------------------------------------------------------------------------- loop
@@ -267,6 +275,13 @@ class _Loop:
         self.X_val = np.ascontiguousarray(data.X_val, dtype=dt)
         self.T_val = objective.encode(data.y_val, dt)
         self.y, self.y_val = data.y_train, data.y_val
+        # the training target laid out for the loss once: each batch is a row index into it (the catalog still
+        # checks every batch's values, so a diverging model's NaN is caught as in a plain call)
+        self.rows = objective.loss.for_target(self.T, (len(self.T), objective.n_outputs), dt,
+                                              reduction=objective.reduction, nan_policy="propagate")
+        self.scored = {part: objective.loss.for_target(T, (len(T), objective.n_outputs), dt,
+                                                       reduction=_mean_reduction(objective), nan_policy="propagate")
+                       for part, T in (("train", self.T), ("val", self.T_val))}
         n = len(self.X)
         self.batch_size = n if not batch_size or batch_size >= n else int(batch_size)
         self.rng = np.random.default_rng([int(seed), 3])
@@ -280,8 +295,7 @@ class _Loop:
 
     def epoch(self, number: int) -> float:
         """One pass over the shuffled training data. Returns the mean gradient norm (NaN if it diverged)."""
-        model, objective, loss, opt = self.model, self.objective, self.objective.loss, self.optimizer
-        reduction = objective.reduction
+        model, objective, rows, opt = self.model, self.objective, self.rows, self.optimizer
         order = self.rng.permutation(len(self.X))
         norms = 0.0
         for b, start in enumerate(range(0, len(order), self.batch_size)):
@@ -291,13 +305,12 @@ class _Loop:
             if self.lr_schedule is not None:
                 opt.lr = float(self.lr_schedule(number, self.step_count))
             idx = order[start:start + self.batch_size]
-            x, t = self.X[idx], self.T[idx]
-            z = model.forward(x)  # 1. raw scores
+            z = model.forward(self.X[idx])  # 1. raw scores
             pred = objective.output(z)  # 2. what the loss sees
-            if self.on_step is None:  # 3. d loss / d pred, from the catalog
-                value, dpred = math.nan, loss.grad(pred, t, reduction=reduction, nan_policy="propagate")
+            if self.on_step is None:  # 3. d loss / d pred, from the catalog (loss.grad(pred, T[idx]))
+                value, dpred = math.nan, rows.grad(pred, idx)
             else:
-                v, dpred = loss.value_and_grad(pred, t, reduction=reduction, nan_policy="propagate")
+                v, dpred = rows.value_and_grad(pred, idx)
                 value = float(v)
             model.backward(objective.head_backward(dpred, z, pred))  # 4. chain rule down to every weight
             self.penalty.add_grad(model)  # 5. + d penalty / d weights
@@ -322,7 +335,7 @@ class _Loop:
                 continue
             with np.errstate(all="ignore"):
                 Z = self.model.scores(X)
-                out[f"{part}_loss"] = _mean_loss(self.objective, Z, T)
+                out[f"{part}_loss"] = _mean_loss(self.objective, Z, T, self.scored[part])
                 if self.objective.task == "regression":
                     pred = self.objective.predict(Z)
                     out[f"{part}_mae"], out[f"{part}_rmse"] = M.mae(y, pred), M.rmse(y, pred)
@@ -382,6 +395,7 @@ def fit(
     on_step: StepCallback | None = None,
     on_epoch: StepCallback | None = None,
     cancel: Cancel | None = None,
+    on_start: Callable[[Model, Objective, Dataset], Any] | None = None,
 ) -> Run:
     """Train a model on a data set with a catalog loss.
 
@@ -431,6 +445,10 @@ def fit(
         ``on_step`` costs one extra loss evaluation per step.
     cancel : threading.Event or callable, optional
         Checked before every step; when set (or returning True) the run stops with ``stopped="cancelled"``.
+    on_start : callable, optional
+        Called once before the first step with the model being trained, its objective and the data set, for a
+        view of the model while it trains (the notebook's live decision map): read it from ``on_epoch``, where
+        it stands still; never change it.
 
     Returns
     -------
@@ -489,6 +507,8 @@ def fit(
     history.baseline = {"train_loss": objective.baseline(loop.T),
                         "val_loss": objective.baseline(loop.T_val) if len(loop.T_val) else math.nan}
     history.initial = {"epoch": 0, **loop.evaluate(), "penalty": Penalty(l1, l2).value(net)}
+    if on_start is not None:
+        on_start(net, objective, ds)
     _run(loop, history, epochs_n, patience_n, min_delta, bool(restore_best), on_epoch)
     return Run(model=net, objective=objective, dataset=ds, optimizer=opt, history=history, config=jsonable(config))
 
