@@ -6,15 +6,13 @@ Apart from the runs because the data set routes (``/api/datasets``) use them wit
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any
-
-import numpy as np
 
 from ..errors import LossInputError
 from ..training._common import TrainingError
 from ..training.data import Dataset, from_arrays, load_dataset
+from ..training.decision_map import data_extent
 from ._errors import LabError
 from ._models import DatasetRequest
 from ._uploads import UploadStore, classification_arrays
@@ -68,13 +66,6 @@ def load_lab_dataset(req: DatasetRequest, uploads: UploadStore | None = None,
         raise training_error(exc, "data") from None
 
 
-def extent(ds: Dataset) -> float:
-    """Half the side of the square the page draws: the farthest point plus 10%, rounded up to a half."""
-    both = np.concatenate([ds.X_train, ds.X_val])
-    reach = float(np.max(np.abs(both))) if both.size else 1.0
-    return float(math.ceil(reach * 1.1 * 2) / 2)
-
-
 def dataset_payload(ds: Dataset) -> dict[str, Any]:
     """The points as the page draws them: standardized x1, x2, the class index and name, train or val."""
     names = list(ds.class_names or [])
@@ -83,4 +74,4 @@ def dataset_payload(ds: Dataset) -> dict[str, Any]:
         for i, (row, label) in enumerate(zip(X.tolist(), y.tolist(), strict=True)):
             points.append({"index": i, "x1": row[0], "x2": row[1], "label": int(label),
                            "class": names[int(label)] if names else str(label), "split": split})
-    return {"info": ds.info(), "points": points, "extent": extent(ds)}
+    return {"info": ds.info(), "points": points, "extent": data_extent(ds)}

@@ -22,6 +22,7 @@ from typing import Any
 from .._jsonable import jsonable
 from ..errors import LossInputError
 from ..training._common import TrainingError
+from ..training.decision_map import data_extent
 from ..training.diagnosis import DiagnosisMemo
 from ..training.models import Model, make_model
 from ..training.objective import Objective, make_objective
@@ -31,7 +32,7 @@ from . import _run_views as views
 from ._errors import LabError
 from ._limits import Limits
 from ._models import RunControl, RunRequest
-from ._run_data import dataset_payload, extent, load_lab_dataset, training_error
+from ._run_data import dataset_payload, load_lab_dataset, training_error
 from ._turns import CPU_TURNS
 from ._uploads import UploadStore
 
@@ -54,7 +55,7 @@ class LabRun:
         self.created = time.monotonic()
         self.lang = req.lang
         self.dataset = load_lab_dataset(req.data, uploads, limits.max_samples)
-        self.extent = extent(self.dataset)
+        self.extent = data_extent(self.dataset)
         try:
             self.objective: Objective = make_objective(req.loss, self.dataset, loss_params=req.loss_params)
         except TrainingError as exc:
