@@ -466,17 +466,23 @@ def _rows(make: Callable[[Any, np.dtype], _Rows | None]) -> Kernel:
                 return NotImplemented
         elif target.shape != pred.shape or target.dtype != dt or not target.flags.c_contiguous:
             return NotImplemented
-        w = _check_weights(sample_weight, n)
-        if w is False:
-            return NotImplemented
-        weights = w if isinstance(w, np.ndarray) else None
-        if want_grad and not _check_out(out, pred, (target, weights)):
-            return NotImplemented
-        with np.errstate(all="ignore"):
-            return _rows_run(kern, pred, target, weights, reduction, want_value, want_grad,
-                             out if want_grad else None)
+        return rows_screened(kern, pred, target, reduction, sample_weight, want_value, want_grad, out)
 
     return kernel
+
+
+def rows_screened(kern: _Rows, pred: np.ndarray, target: np.ndarray, reduction: str, sample_weight: Any,
+                  want_value: bool, want_grad: bool, out: Any) -> Any:
+    """The rest of a row kernel's screening once pred and target passed theirs: the weights and ``out``, then the
+    blocked run; NotImplemented where either is not what the kernel takes."""
+    w = _check_weights(sample_weight, pred.shape[0])
+    if w is False:
+        return NotImplemented
+    weights = w if isinstance(w, np.ndarray) else None
+    if want_grad and not _check_out(out, pred, (target, weights)):
+        return NotImplemented
+    with np.errstate(all="ignore"):
+        return _rows_run(kern, pred, target, weights, reduction, want_value, want_grad, out if want_grad else None)
 
 
 def _rows_run(kern: _Rows, pred: np.ndarray, target: np.ndarray, w: np.ndarray | None, reduction: str,

@@ -23,16 +23,14 @@ from ._blocks import (
     Bufs,
     Kernel,
     _bool_scratch,
-    _check_out,
-    _check_weights,
     _column,
     _Elementwise,
     _elementwise,
     _finite,
     _float_dtype,
     _Rows,
-    _rows_run,
     _step,
+    rows_screened,
 )
 from .binary import _BCELogits, _Hinge
 
@@ -72,15 +70,7 @@ def _int_rows_kernel(make: Any, labels: bool) -> Kernel:
         kern = make(loss.params, dt, pred.shape[1])
         if kern is None:
             return NotImplemented
-        w = _check_weights(sample_weight, n)
-        if w is False:
-            return NotImplemented
-        weights = w if isinstance(w, np.ndarray) else None
-        if want_grad and not _check_out(out, pred, (target, weights)):
-            return NotImplemented
-        with np.errstate(all="ignore"):
-            return _rows_run(kern, pred, target, weights, reduction, want_value, want_grad,
-                             out if want_grad else None)
+        return rows_screened(kern, pred, target, reduction, sample_weight, want_value, want_grad, out)
 
     return kernel
 
