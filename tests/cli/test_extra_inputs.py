@@ -49,6 +49,12 @@ def test_input_errors_are_usage_errors(args: tuple[str, ...], words: str) -> Non
     assert code != 0 and words in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["compute", "explain"])
+def test_a_missing_input_is_named_in_the_command_line_words(command: str) -> None:
+    code, _, err = run(command, "triplet_margin", "--pred", "0,0", "--target", "0,1")
+    assert code == 2 and "'negative'" in err and "--input negative=" in err and "loss(pred" not in err
+
+
 def test_show_lists_the_inputs() -> None:
     code, out, _ = run("show", "triplet_margin")
     assert code == 0 and "negative" in out and "--input" in out

@@ -278,14 +278,19 @@ def _call_inputs(
     return loss, parse_values(pred, "pred"), parse_values(target, "target"), w
 
 
-def _extra_inputs(items: list[str] | None) -> dict[str, Any]:
-    """``--input negative=1,2;3,4``: the loss's extra inputs by name (the loss checks the names)."""
+def _extra_inputs(items: list[str] | None, loss: Any) -> dict[str, Any]:
+    """``--input negative=1,2;3,4``: the loss's extra inputs by name (the loss checks the names and values; a
+    required one left out is named here, in the command line's words rather than the library's keyword)."""
     out: dict[str, Any] = {}
     for item in items or []:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--input takes NAME=VALUES, not {item!r} (e.g. --input var=0.5,1.0)")
         out[key.strip()] = parse_values(text, "input")
+    for i in loss.definition.inputs:
+        if i.required and i.name not in out:
+            raise LossInputError(loss.name, i.name, f"an array: {i.doc}", "nothing (it was not passed)",
+                                 f"add --input {i.name}=VALUES, written as --pred is")
     return out
 
 
@@ -304,7 +309,7 @@ def compute(
 ) -> None:
     """Compute a loss (and optionally its gradient) on numbers you give."""
     loss, p, t, w = _call_inputs(name, param, pred, target, weights)
-    inputs = _extra_inputs(extra)
+    inputs = _extra_inputs(extra, loss)
     red = reduction or loss.definition.default_reduction
     value = loss(p, t, reduction=red, sample_weight=w, **inputs)
     g = loss.grad(p, t, reduction=red, sample_weight=w, **inputs) if grad else None
@@ -340,7 +345,7 @@ def explain(
 
     loss, p, t, w = _call_inputs(name, param, pred, target, weights)
     e = run_explain(loss, p, t, lang=detect_lang(lang), reduction=reduction,  # type: ignore[arg-type]
-                    sample_weight=w, max_rows=max_rows, **_extra_inputs(extra))
+                    sample_weight=w, max_rows=max_rows, **_extra_inputs(extra, loss))
     if as_json:
         sys.stdout.write(e.to_json() + "\n")
     elif output_format == "rich":
