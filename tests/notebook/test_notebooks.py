@@ -68,10 +68,17 @@ def test_stored_without_outputs_and_opens_in_colab(path: Path) -> None:
 def _texts(book: Any) -> str:
     out = []
     for cell in book.cells:
+        stream = None  # a print may reach the notebook in several stream messages: joined as a front end shows them
         for o in cell.get("outputs", []):
             assert o.output_type != "error", f"{o.get('ename')}: {o.get('evalue')}"
             if o.output_type == "stream":
-                out.append(o.text)
+                if stream == o.name:
+                    out[-1] += o.text
+                else:
+                    out.append(o.text)
+                stream = o.name
+                continue
+            stream = None
             for mime in ("text/plain", "text/html", "text/markdown"):
                 if mime in o.get("data", {}):
                     out.append(o.data[mime])
