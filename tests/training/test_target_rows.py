@@ -98,6 +98,28 @@ def test_each_trainable_loss_gives_the_plain_calls_numbers_and_errors_batch_by_b
     assert shortcut > 0 or loss.definition.kind not in ("elementwise", "rows"), name
 
 
+def test_the_lean_gradient_is_taken_for_the_lab_default_and_refused_where_a_step_would_change_a_number():
+    """The lean gradient (the definition's grad over the batch size) is what the classification lab trains with,
+    and never where the ordinary batch does more: weights, a domain check on pred, a finalizing sqrt."""
+    def rows(name, data, **kw):
+        ds = load_dataset(data, seed=0)
+        objective = make_objective(name, ds, **kw)
+        T = objective.encode(ds.y_train, np.float64)
+        return objective.loss.for_target(T, (len(T), objective.n_outputs), np.float64,
+                                         reduction=objective.reduction, nan_policy="propagate")
+
+    assert rows("bce", "moons").lean and rows("mse", "diabetes").lean and rows(None, "iris").lean
+    assert not rows("rmse", "diabetes").lean  # sqrt of the mean: the gradient needs the value
+    assert not rows("kl_divergence", "wine").lean  # probability rows: pred's domain is checked each batch
+    weighted = rows("categorical_cross_entropy", "wine", loss_params={"class_weight": [1.0, 2.0, 3.0]})
+    assert not weighted.lean
+    lean = rows("bce", "moons")
+    pred = np.zeros((3, 1))
+    pred[1, 0] = np.nan  # a diverging model: the ordinary path marks the row NaN
+    g = lean.grad(pred, np.arange(3))
+    assert np.isnan(g[1, 0]) and np.isfinite(g[[0, 2], 0]).all()
+
+
 def _plain(monkeypatch):
     """The trainer as it was: every batch through the plain call (no layout done once)."""
     original = TargetRows.__init__
@@ -105,6 +127,7 @@ def _plain(monkeypatch):
     def plain(self, *args, **kwargs):
         original(self, *args, **kwargs)
         self.whole = None
+        self.lean = False
 
     monkeypatch.setattr(TargetRows, "__init__", plain)
 

@@ -1,9 +1,10 @@
 """Turns at the CPUs for the lab's training threads (issue 16: a classroom of 40 runs on one server).
 
 Forty runs are forty threads that compute epochs in Python: the interpreter is shared, and the event loop that
-streams their frames would be one thread among forty-one, waiting its turn behind each of them. With turns, at most
-one training thread per CPU computes at a time; the others wait (without the interpreter) in the order they asked,
-so the event loop keeps its share and every run gets its epochs in turn. A plain ``Semaphore`` would not do: the
+streams their frames would be one thread among forty-one, waiting its turn behind each of them. With turns, at
+most one training thread computes at a time (one per CPU without a GIL: :data:`CPU_TURNS`); the others wait
+(without the interpreter) in the order they asked, so the event loop keeps its share and every run gets its epochs
+in turn. A plain ``Semaphore`` would not do: the
 thread that just gave its slot back usually takes it again before a waiting thread wakes.
 
 A thread that goes on computing after it woke the next one holds the interpreter while that one wakes: on a busy
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import os
+import sys
 import threading
 
 __all__ = ["CPU_TURNS", "Turns"]
@@ -67,5 +69,15 @@ class Turns:
         return self.n - self._free + len(self._queue)
 
 
-CPU_TURNS = Turns(os.cpu_count() or 1)
+def _turns_at_once() -> int:
+    """One turn under the GIL: the interpreter runs one thread at a time, and an epoch of the lab's small models is
+    NumPy calls on arrays of tens of rows, which hold the interpreter nearly throughout, so a second training thread
+    computing at once only adds the cost of passing the interpreter back and forth (40 runs on 2 CPUs,
+    benchmarks/bench_classroom.py, paired runs: 7.0-8.4 map updates/s per student with two turns, 8.1-9.4 with one).
+    A free-threaded interpreter (no GIL) gets one turn per CPU."""
+    gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+    return 1 if gil else (os.cpu_count() or 1)
+
+
+CPU_TURNS = Turns(_turns_at_once())
 """The turns of every run of this process."""

@@ -819,6 +819,7 @@ class TargetRows:
         self.dtype, self.pred_row = np.dtype(dtype), pred_shape[1:]
         self.whole: Batch | None = None  # None: every batch goes through the ordinary call
         self.target_finite: Array | None = None  # None: each batch checks its own target values
+        self.lean = False  # a batch's gradient may skip the per-call layout (:meth:`_lean`)
         if (type(target) is np.ndarray and d.kind in ("elementwise", "rows") and not d.inputs and len(pred_shape) == 2
                 and self.reduction in d.reductions
                 and nan_policy in NAN_POLICIES and compute_dtype(np, self.dtype) == self.dtype
@@ -838,6 +839,45 @@ class TargetRows:
             except LossInputError:  # the batches' own calls say it, about their own rows
                 return
             self.whole = whole
+            self.lean = self._lean(whole)
+
+    def _lean(self, whole: Batch) -> bool:
+        """Whether a batch's gradient is the definition's ``grad`` over the batch size and nothing else, once its
+        pred is finite: no weights, no ignored rows, no domain check or warning on pred, no mean divisor, no
+        finalizing step, and a finite target (the trainer's usual case: d loss / d pred, step after step; the
+        layout, checks and masks of the ordinary batch then change no number, and cost ~60% of the call)."""
+        loss, d = self.loss, self.loss.definition
+        if (self.nan_policy != "propagate" or self.reduction not in ("mean", "sum") or d.grad is None
+                or d.mean_divisor is not None or d.finalize is not None or whole.keep is not None
+                or whole.missing_labels is not None or self.target_finite is None
+                or not bool(np.all(self.target_finite)) or d.pred_domain(loss.params) != "real"):
+            return False
+        try:
+            loss._check_eps(self.dtype)
+            return loss._weights(whole, None, self.nan_policy) is None
+        except LossInputError:
+            return False
+
+    def _lean_grad(self, pred: Any, rows: Any) -> Array | None:
+        """The gradient as :meth:`Loss._reduce` computes it for such a batch, operation for operation (so bit for
+        bit); None when the batch needs the ordinary path (a non-finite pred, an odd array or row count)."""
+        assert self.whole is not None
+        if (type(pred) is not np.ndarray or pred.dtype != self.dtype or pred.ndim != 2
+                or pred.shape[1:] != self.pred_row or not bool(np.isfinite(pred).all())):
+            return None
+        target = self._rows(self.whole.target, rows)
+        n, k = int(pred.shape[0]), int(pred.shape[1])
+        if target.shape[0] != n or n == 0:
+            return None
+        d = self.loss.definition
+        with np.errstate(all="ignore"):
+            assert d.grad is not None
+            g = d.grad(np, pred, target, **self.loss.params)
+            if d.kind == "elementwise" and d.element_reduce == "mean" and k > 1:
+                g = g * (1.0 / k)
+            if self.reduction == "mean":
+                g = g / float(n)
+        return np.reshape(g, pred.shape)
 
     def value(self, pred: Any, rows: Any = None) -> Array:
         """The value on the examples ``rows``, or on all of them (None): ``loss(pred, target[rows], ...)``."""
@@ -845,6 +885,10 @@ class TargetRows:
 
     def grad(self, pred: Any, rows: Any = None) -> Any:
         """d(value)/d(pred) of the examples ``rows`` (``loss.grad(pred, target[rows], ...)``)."""
+        if self.lean:
+            g = self._lean_grad(pred, rows)
+            if g is not None:
+                return g
         return self._run(pred, rows, want_value=False, want_grad=True)[1]
 
     def value_and_grad(self, pred: Any, rows: Any = None) -> tuple[Array, Any]:
