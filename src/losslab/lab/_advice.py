@@ -33,6 +33,7 @@ from typing import Any
 
 from .._jsonable import jsonable
 from ..errors import LossInputError
+from ._error_words import error_in, sentence_in
 from ._errors import LabError
 from ._limits import Limits
 from ._uploads import Table, summary
@@ -127,12 +128,25 @@ class EvidenceJob:
         return round(end - self.created, 2)
 
     def view(self, lang: str) -> dict[str, Any]:
+        """The job as the page polls it, in ``lang``: its error too (the answer is 200, so the middleware that
+        words refusals does not see it)."""
         out: dict[str, Any] = {"id": self.id, "state": self.state, "done": self.done, "total": self.total,
                                "elapsed": self.elapsed(), "limit_seconds": self.limit, "settings": self.settings,
-                               "error": self.error, "result": None}
+                               "error": error_in(self.error, lang), "result": None}
         if self.state == "done" and self.result is not None:
             out["result"] = self.result.get(lang) or self.result.get("en")
         return out
+
+
+def _worded_result(result: dict[str, Any]) -> dict[str, Any]:
+    """The evidence's result per language, each candidate's training error (the trainer's English first line) in
+    the language of its copy; the English copy keeps the trainer's words."""
+    for code, data in result.items():
+        evidence = (data.get("recommendation") or {}).get("evidence") or {}
+        for row in evidence.get("results") or []:
+            if isinstance(row, dict) and isinstance(row.get("error"), str):
+                row["error"] = sentence_in(row["error"], code, "errors.sentences.candidate_failed")
+    return result
 
 
 def _worker_env() -> dict[str, str]:
@@ -234,7 +248,7 @@ class EvidenceManager:
             self._finish(job, state, self._stop_error(job))
         elif outcome is not None and "done" in outcome:
             done = outcome["done"]
-            job.result = done["result"]
+            job.result = _worded_result(done["result"])
             if done.get("figure") is not None:
                 job.figures[done["lang"]] = {"figure": "evidence", "spec": done["figure"]}
             job.done = max(job.done, job.total)

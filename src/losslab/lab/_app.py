@@ -399,9 +399,9 @@ def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = (), token
         return await asyncio.to_thread(evidence.figure, job_id, chosen)
 
     @app.delete("/api/advice/evidence/{job_id}", tags=["advice"])
-    def cancel_evidence(job_id: str) -> dict[str, Any]:
-        """Cancel an evidence run (its process is stopped at once)."""
-        return evidence.cancel(job_id).view("en")
+    def cancel_evidence(job_id: str, lang: str = Query("en", max_length=16)) -> dict[str, Any]:
+        """Cancel an evidence run (its process is stopped at once); its state as ``GET`` answers it, in ``lang``."""
+        return evidence.cancel(job_id).view(_lang(lang))
 
     _formula.install(app)  # panel 8, your own loss: POST /api/formula, /api/formula/register
     app.state.lm_runs = _lm.install(app, limits)  # panel 9, next-token prediction: /api/lm/...

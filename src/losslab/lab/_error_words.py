@@ -12,7 +12,10 @@ The Japanese message is built from the same four parts. Each English part is mat
 (its English stays in its own field), so a message is Japanese whatever the error.
 
 One ASGI middleware does it for every answer, whatever raised it (a route, the body limit, the request guard,
-the WebSocket loop), so no raise site needs to know the language.
+the WebSocket loop), so no raise site needs to know the language. An error carried inside an answer that succeeded
+(an evidence run that failed, an export a target cannot take) is worded the same way, in the language of the rest
+of that answer, by :func:`error_in` (a whole error) and :func:`sentence_in` (a lone English sentence), which the
+routes that build such answers call.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from ..errors import LossInputError
 from ..explain import texts as T
 from . import _texts
 
-__all__ = ["ErrorWords", "english_sentence", "request_lang", "translate", "worded"]
+__all__ = ["ErrorWords", "english_sentence", "error_in", "request_lang", "sentence_in", "translate", "worded"]
 
 _MAX_BODY = 65536  # only the body's "lang" is read: a larger body falls back to the header
 # English words in a row (separated by spaces, not by the commas of a list of names): an untranslated phrase
@@ -147,16 +150,31 @@ def worded(error: Mapping[str, Any], lang: str) -> str:
     return "".join(parts)
 
 
+def error_in(error: Mapping[str, Any] | None, lang: str) -> dict[str, Any] | None:
+    """An error (``LossInputError.to_dict()``) carried inside an answer that succeeded, with its ``message`` in
+    ``lang`` as :func:`worded` writes a refusal's; its other fields unchanged. ``None`` stays ``None``."""
+    if error is None:
+        return None
+    return {**error, "message": worded(error, lang)}
+
+
+def sentence_in(text: str | None, lang: str, fallback: str) -> str | None:
+    """A lone English sentence of an answer (a candidate's training error) in ``lang``: its words when a pattern
+    of ``[errors.patterns]`` knows it, else the lab's sentence ``fallback`` (a key of the texts), so that a page in
+    another language shows no English prose. English, ``None`` and text already in ``lang`` pass unchanged."""
+    if text is None or lang == "en" or _JAPANESE.search(text):
+        return text
+    return translate(text, lang) or _texts.lab_text(fallback, lang)
+
+
 def _reworded(payload: Any, lang: str) -> Any:
     """An error answer (``{"error": {...}}`` or the socket's ``{"type": "error", "error": {...}}``) with its
     message in ``lang``; anything else unchanged (None)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("error"), dict):
         return None
-    error = dict(payload["error"])
-    message = worded(error, lang)
-    if message == error.get("message"):
+    error = error_in(payload["error"], lang)
+    if error is None or error["message"] == payload["error"].get("message"):
         return None
-    error["message"] = message
     return {**payload, "error": error}
 
 

@@ -31,6 +31,7 @@ from ..formula import EXPORT_TARGETS, Formula, FormulaError, compile_formula, cu
 from ..losses import Loss, get, unregister
 from ..losses._registry import definition
 from . import _compute as C
+from ._error_words import worded
 from ._errors import LabError, SafeJSONResponse, error_body
 from ._models import Lang, _Strict
 
@@ -144,7 +145,7 @@ def analyse(body: FormulaRequest) -> dict[str, Any]:
         try:
             exports[target] = {"code": export(f, target, EXPORT_NAME, lang), "error": None}
         except FormulaError as e:  # a target that cannot take this formula says why; the others still export
-            exports[target] = {"code": None, "error": e.to_dict()["message"]}
+            exports[target] = {"code": None, "error": worded(e.to_dict(), lang)}  # a 200 answer: worded here
     return jsonable({
         "formula": f.text, "task": f.task, "params": dict(f.params), "unused": unused,
         "uses_probability": f.uses_probability, "latex": f.latex, "plain": f.plain,

@@ -161,6 +161,11 @@ class LMJob:
         return jsonable(out)
 
 
+def _unknown(job_id: str) -> LabError:
+    return LabError(404, "run_id", "the id of an LM run of this server", repr(job_id)[:40],
+                    "runs end when their page closes, after max_run_seconds, or when deleted")
+
+
 class LMJobs:
     """Every LM run of the server, within the bounds of :class:`Limits`."""
 
@@ -198,8 +203,7 @@ class LMJobs:
     def get(self, job_id: str) -> LMJob:
         job = self.jobs.get(job_id)
         if job is None:
-            raise LabError(404, "run_id", "the id of an LM run of this server", repr(job_id)[:40],
-                           "runs end when their page closes, after max_run_seconds, or when deleted")
+            raise _unknown(job_id)
         return job
 
     def finished(self, job_id: str, lang: str) -> lm.LMRun:
@@ -237,8 +241,9 @@ class LMJobs:
     async def stream(self, websocket: WebSocket, run_id: str, lang: str) -> None:
         await websocket.accept()
         job = self.jobs.get(run_id)
-        if job is None:
-            await websocket.send_json({"type": "error", "id": run_id})
+        if job is None:  # the same error as GET's 404, worded in the socket's ?lang= by the lab's middleware
+            await websocket.send_json(json_safe({"type": "error", "id": run_id,
+                                                 "error": _unknown(run_id).error.to_dict()}))
             await websocket.close(code=4404)
             return
         with contextlib.suppress(Exception):

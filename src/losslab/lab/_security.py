@@ -289,7 +289,9 @@ async def _send_error(send: Send, status: int, error: LossInputError,
 async def _refuse_websocket(receive: Receive, send: Send, status: int, error: LossInputError) -> None:
     """Refuse the handshake: close with 1008 (policy violation) before accepting; the server answers the
     handshake with 403. (An HTTP answer with the JSON error, ``websocket.http.response``, makes uvicorn log an
-    error line for every refused handshake: a page could fill the log with them.)"""
+    error line for every refused handshake: a page could fill the log with them.) A browser shows the page neither
+    the answer nor the reason, so the page says it in its own words, in its language (``socketFailure`` of
+    ``static/js/api.js``: reload from the address the server printed, with its token)."""
     message: Any = await receive()
     if message.get("type") != "websocket.connect":
         return

@@ -2,7 +2,7 @@
 // Every call says the page's language (Accept-Language; a socket's ?lang=), so that the server writes its error
 // messages in it (lab/_error_words.py).
 
-import { lang } from './i18n.js';
+import { lang, t } from './i18n.js';
 
 function headers(extra) {
   return { 'Accept-Language': lang(), ...extra };
@@ -61,4 +61,15 @@ export function socketURL(path) {
   const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   const sep = path.includes('?') ? '&' : '?';
   return `${proto}//${window.location.host}${path}${path.includes('lang=') ? '' : `${sep}lang=${lang()}`}`;
+}
+
+/**
+ * What the page says when a run's socket closes that neither the page nor the run's end closed: `opened` false,
+ * the server refused it (its request guard: an address without the lab's token, another host or origin; or no
+ * server); true, it was lost. A browser shows the page neither a refused handshake's answer nor its reason, so
+ * these are the page's own words, shaped like the server's errors (reportError shows `error.message`).
+ */
+export function socketFailure(opened) {
+  return opened ? { error: { code: 'socket.lost', message: t('socket.lost') } }
+    : { error: { code: 'socket.refused', message: t('socket.refused') } };
 }

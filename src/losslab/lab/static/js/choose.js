@@ -409,7 +409,7 @@ export function mount(root, boot) {
     job = null;
     let view = null;
     if (old.state === 'running') {
-      view = await fetch(`/api/advice/evidence/${old.id}`, { method: 'DELETE' }).then((r) => (r.ok ? r.json() : null)).catch(() => null);
+      view = await fetch(`/api/advice/evidence/${old.id}?lang=${lang()}`, { method: 'DELETE' }).then((r) => (r.ok ? r.json() : null)).catch(() => null);
     }
     if (!quiet && !job) job = view || { ...old, state: 'cancelled', error: null };
     showJob();

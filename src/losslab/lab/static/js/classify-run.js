@@ -6,7 +6,7 @@
 // server's bounds); closing the socket cancels the run on the server.
 
 import { metrics, reportError, latest } from './util.js';
-import { postJSON, socketURL } from './api.js';
+import { postJSON, socketURL, socketFailure } from './api.js';
 
 /**
  * @param {object} run  the run as the page knows it (classify-state.js emptyRun)
@@ -62,7 +62,9 @@ export function runClient(run, ui) {
   function openSocket(id, autoplay) {
     const socket = new WebSocket(socketURL(`/api/runs/${id}/stream`));
     run.socket = socket;
+    let opened = false;
     socket.addEventListener('open', () => {
+      opened = true;
       socket.send(JSON.stringify({ action: 'set', speed: ui.speed() }));
       if (autoplay) socket.send(JSON.stringify({ action: 'play' }));
     });
@@ -76,7 +78,11 @@ export function runClient(run, ui) {
       else if (msg.type === 'closed') ui.setState('closed');
     });
     socket.addEventListener('close', () => {
-      if (socket === run.socket) { run.socket = null; if (run.state !== 'closed') ui.setState('closed'); }
+      if (socket !== run.socket) return; // closed by this page (a new run, a reset)
+      run.socket = null;
+      // refused (never opened): say why and what to do; lost later: the stop note of the 'closed' state says it
+      if (!opened) reportError(socketFailure(false));
+      if (run.state !== 'closed') ui.setState('closed');
     });
   }
   function closeSocket() {

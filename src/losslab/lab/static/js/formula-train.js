@@ -6,7 +6,7 @@
 
 import { el, colour } from './util.js';
 import { t, tr, lang } from './i18n.js';
-import { postJSON, socketURL } from './api.js';
+import { postJSON, socketURL, socketFailure } from './api.js';
 import { Figure } from './chart.js';
 
 const EPOCHS = 150;
@@ -78,7 +78,14 @@ export function trainingBox({ boot, body }) {
     } else {
       about.textContent = t('formula.compare_binary');
       result = { kind: 'runs', names, records: names.map(() => []) };
-      await Promise.all(names.map((name, k) => run(name, result.records[k])));
+      try {
+        await Promise.all(names.map((name, k) => run(name, result.records[k])));
+      } catch (err) { // a socket refused or lost: the other run stops too, and the page says why (main.js)
+        stop();
+        progress.textContent = '';
+        figure.node.hidden = true;
+        throw err;
+      }
     }
     progress.textContent = '';
     await draw();
@@ -89,19 +96,30 @@ export function trainingBox({ boot, body }) {
   async function run(name, records) {
     const snap = await postJSON('/api/runs', { loss: name, epochs: EPOCHS, init_seed: 0, lang: lang() });
     if (snap.initial) records.push(snap.initial);
-    await new Promise((resolve) => {
+    await new Promise((resolve, reject) => {
       const socket = new WebSocket(socketURL(`/api/runs/${snap.id}/stream`));
       sockets.push(socket);
+      let opened = false;
+      let failure = null; // what the page says if the socket closes before the run has finished
       socket.addEventListener('open', () => {
+        opened = true;
         socket.send(JSON.stringify({ action: 'set', speed: 1000 }));
         socket.send(JSON.stringify({ action: 'play' }));
       });
       socket.addEventListener('message', (event) => {
         const msg = JSON.parse(event.data);
         if (msg.type === 'frame' && msg.records) records.push(...msg.records);
-        if (FINISHED.has(msg.state) || msg.type === 'closed' || msg.type === 'error') socket.close(); // closing ends the run
+        if (msg.type === 'error') failure = { error: msg.error }; // the server's words, in the page's language
+        if (FINISHED.has(msg.state) || msg.type === 'closed' || msg.type === 'error') {
+          socket.finished = !failure;
+          socket.close(); // closing ends the run
+        }
       });
-      socket.addEventListener('close', resolve);
+      socket.addEventListener('close', () => {
+        // a socket this page stopped (a new comparison) or a run that finished: nothing to say
+        if (socket.finished || !sockets.includes(socket)) resolve();
+        else reject(failure || socketFailure(opened));
+      });
     });
   }
 

@@ -5,7 +5,7 @@
 
 import { el, fmt, metrics, newId } from './util.js';
 import { t, tr, lang, onLang } from './i18n.js';
-import { postJSON, getJSON, del, socketURL } from './api.js';
+import { postJSON, getJSON, del, socketURL, socketFailure } from './api.js';
 import { number, button, heading, para } from './controls.js';
 import { Figure } from './chart.js';
 
@@ -119,6 +119,8 @@ export function trainBox({ settings, onDone, onUse }) {
     // redraw never makes the curve lag behind the stream.
     let pending = null;
     let drawing = false;
+    let opened = false;
+    let ended = false; // the run's last frame (or the server's error) came: the socket's close is expected
     async function pump() {
       if (drawing || !pending) return;
       drawing = true;
@@ -126,14 +128,23 @@ export function trainBox({ settings, onDone, onUse }) {
       pending = null;
       try { await frame(view); } finally { drawing = false; pump(); }
     }
+    socket.onopen = () => { opened = true; };
     socket.onmessage = (e) => {
       const msg = JSON.parse(e.data);
-      if (msg.type !== 'frame' || run !== mine) return;
+      if (run !== mine) return;
+      if (msg.type === 'error' && msg.error) { ended = true; status.textContent = msg.error.message; node.dataset.state = 'failed'; }
+      if (msg.type !== 'frame') return;
+      if (msg.state !== 'running') ended = true;
       metrics.lmFrames.push(performance.now()); // updates received, for the lab's measurements
       pending = pending ? { ...msg, train: [...pending.train, ...msg.train] } : msg;
       pump();
     };
-    socket.onclose = () => { if (run === mine) { start.disabled = false; stop.disabled = true; } };
+    socket.onclose = () => {
+      if (run !== mine) return;
+      start.disabled = false;
+      stop.disabled = true;
+      if (!ended) { status.textContent = socketFailure(opened).error.message; node.dataset.state = 'failed'; }
+    };
   }
 
   function end() {
