@@ -39,7 +39,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from lab.conftest import CHROMIUM_ARGS, LiveServer
+from conftest import CHROMIUM_ARGS  # tests/conftest.py: the flags every browser test uses
+from lab.conftest import LiveServer
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -132,7 +133,9 @@ def _gaps(times: list[float]) -> dict[str, float]:
 def fluid(browser: Any, url: str, seconds: float) -> dict[str, Any]:
     """Frames per second of the page and the map's and curves' redraws while the MLP trains on moons at max speed."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{url}?panel=classify&c.data=moons&c.model=mlp&c.speed=max")
+    # 10,000 epochs per Play: at max speed the default 1,000 end within the window, and the end of a run (the
+    # curves redrawn with the final diagnosis) is not a gap in its training
+    page.goto(f"{url}?panel=classify&c.data=moons&c.model=mlp&c.speed=max&c.epochs=10000")
     page.wait_for_selector("body[data-ready=true]", timeout=30_000)
     page.click("button[data-key='c.playbtn']")
     page.wait_for_function("document.querySelector('#panel-classify .run-state').textContent === 'training'")
@@ -142,6 +145,8 @@ def fluid(browser: Any, url: str, seconds: float) -> dict[str, Any]:
     end = page.evaluate("[performance.now(), window.__lab.panels.get('classify').api.run.epoch]")
     drawn = page.evaluate(f"""[(window.__labMetrics.mapDraws || []).filter(t => t >= {start[0]} && t <= {end[0]}),
                               (window.__labMetrics.curveDraws || []).filter(t => t >= {start[0]} && t <= {end[0]})]""")
+    if page.evaluate("window.__lab.panels.get('classify').api.run.state") != "playing":
+        raise RuntimeError("the run stopped within the measured window: measure fewer --seconds")
     page.click("button[data-key='c.playbtn']")
     page.close()
     page_frames = _gaps(frames)
