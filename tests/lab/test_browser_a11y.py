@@ -116,3 +116,33 @@ def test_the_decision_map_is_reachable_by_keyboard(page, live_server):
     heading = page.locator("#panel-classify .trace-steps").locator("xpath=..").locator("strong").first.inner_text()
     assert f"Example {second['index']} of the {'training' if second['split'] == 'train' else 'validation'}" in heading
     assert page.evaluate(f"{api}.traced") == second
+
+
+def test_axe_finds_nothing_in_presentation_mode_on_a_projector_in_japanese(browser, live_server):
+    found = _violations(browser, live_server, {"width": 1920, "height": 1080}, "&lang=ja&c.present=1",
+                        open_tables=False)
+    assert not found, found
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_axe_finds_nothing_on_a_trained_run_with_its_map_diagnosis_and_stop_note(browser, live_server, lang):
+    """What a run adds to the classification panel (the map drawn, the curves, the diagnosis, the note of a run that
+    reached its epochs, the keyboard cursor on the map) is checked too, not only the panel before Play."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(f"{live_server.url}?panel=classify&lang={lang}&c.data=moons&c.speed=max&c.epochs=150")
+    pg.wait_for_selector(READY, timeout=30_000)
+    pg.click("button[data-key='c.playbtn']")
+    pg.wait_for_function("document.querySelector('#panel-classify .run-state').dataset.state === 'done'",
+                         timeout=30_000)
+    pg.wait_for_function(DRAWN, timeout=15_000)
+    pg.focus("#panel-classify canvas[tabindex='0']")
+    pg.keyboard.press("ArrowRight")
+    pg.wait_for_timeout(400)
+    pg.add_script_tag(path=str(AXE))
+    violations = pg.evaluate(RUN_AXE, list(ALLOWED))
+    context.close()
+    assert not errors, errors
+    assert not violations, violations
