@@ -75,3 +75,25 @@ def test_presentation_mode_puts_map_curves_and_numbers_on_one_projector_screen(b
     assert pg.evaluate(BOXES)["text"] == pytest.approx(before["text"])
     context.close()
     assert not errors, errors
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_finished_run_keeps_map_curves_and_numbers_on_the_projector_screen(browser, live_server, lang):
+    """The note of a run that reached its epochs takes a line above the map: the map still ends on the screen."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    pg = context.new_page()
+    pg.goto(f"{live_server.url}?panel=classify&lang={lang}&c.present=1&c.speed=max&c.epochs=120")
+    pg.wait_for_selector(READY, timeout=30_000)
+    pg.click("button[data-key='c.playbtn']")
+    pg.wait_for_function("document.querySelector('#panel-classify .run-state').dataset.state === 'done'",
+                         timeout=30_000)
+    pg.wait_for_selector("#panel-classify .run-note:not([hidden])")
+    pg.wait_for_timeout(400)
+    pg.evaluate("window.scrollTo(0, 0)")
+    got = pg.evaluate(BOXES)
+    for part in ("map", "curves", "numbers"):
+        assert _inside(got[part], 1920, 1080), (part, got)
+    assert got["map"]["width"] >= 700, got["map"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"classify_present_done_{lang}.png"))
+    context.close()

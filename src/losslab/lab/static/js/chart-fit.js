@@ -55,10 +55,12 @@ function wrapAxes(view, width, height, size) {
 
 /**
  * A copy of `base` that fits in `avail` px. `overhead`: the px a panel needs beside its plot (axis labels and
- * titles), learnt from the last drawing.
+ * titles), learnt from the last drawing. `options.subtitle` false: the figure's subtitle is left out (a projector
+ * shows the same words in larger type beside it, and its lines would push the plot below the screen).
  */
-export function fitSpec(base, avail, overhead = 70) {
+export function fitSpec(base, avail, overhead = 70, options = {}) {
   const spec = structuredClone(base);
+  if (options.subtitle === false && spec.title && typeof spec.title === 'object') delete spec.title.subtitle;
   if (!(avail > 0)) return spec;
   const config = spec.config || {};
   const titleSize = (config.title && config.title.fontSize) || 13;

@@ -17,9 +17,11 @@ export class Figure {
    * @param {string} o.label  text key: what the figure shows (the figure's accessible name)
    * @param {function} o.table  () => ({columns: [{key, label}], rows, caption?}) for the data table and CSV
    * @param {string} [o.renderer]  'svg' (default) or 'canvas'
+   * @param {function} [o.options]  () => fitSpec's options now (e.g. {subtitle: false} in presentation mode)
    */
-  constructor({ name, label, table, renderer = 'svg', key }) {
+  constructor({ name, label, table, renderer = 'svg', key, options }) {
     this.name = name;
+    this.options = options || (() => ({}));
     this.tableFn = table;
     this.renderer = renderer;
     this.view = null;
@@ -92,7 +94,7 @@ export class Figure {
   afterData() { if (this.learn()) this.refitSoon(); }
 
   fit(room, kept) {
-    const spec = fitSpec(this.spec, room, OVERHEAD + this.extra);
+    const spec = fitSpec(this.spec, room, OVERHEAD + this.extra, this.options());
     this.sideBySide = spec.hconcat ? spec.hconcat.length : 1;
     // Vega keeps (and marks) the rows it is given: each embedding gets rows of its own
     if (kept) for (const [name, rows] of Object.entries(kept)) if (spec.datasets) spec.datasets[name] = rows.map((r) => ({ ...r }));

@@ -11,7 +11,8 @@ const MAX_CHART_POINTS = 400; // epochs per series drawn; longer runs are thinne
 
 /** The curves of `run` as settings `st` ask (log scale); `schedule` asks for the next frame to be drawn. */
 export function liveCurves(run, st, schedule) {
-  const figure = new Figure({ name: 'losslab-curves', label: 'classify.curves_label', key: 'c.curves', renderer: 'canvas', table: () => table() });
+  const figure = new Figure({ name: 'losslab-curves', label: 'classify.curves_label', key: 'c.curves', renderer: 'canvas', table: () => table(),
+    options: () => ({ subtitle: !st.present }) }); // presentation mode: the diagnosis box says it, in larger type
   let curveNames = null; // series labels by kind, from the spec
   const fetchCurvesSpec = latest(({ id, log }) => getJSON(`/api/runs/${id}/figures/curves?lang=${lang()}&log=${log ? 'true' : 'false'}`));
   const specSoon = debounce(() => loadSpec(), 300);

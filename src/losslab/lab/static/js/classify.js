@@ -55,7 +55,8 @@ export function mount(root, boot) {
     ui.section.classList.toggle('present', on);
     ui.presentBtn.setAttribute('aria-pressed', String(on));
     save();
-    requestAnimationFrame(() => redrawMap()); // the map's canvas is drawn at its new size (the curves refit themselves)
+    requestAnimationFrame(() => redrawMap()); // the map's canvas is drawn at its new size
+    curves.figure.refitSoon(); // the curves without (or with again) their subtitle, at their new width
   }
   function reset() {
     if (!st.keep) { st.init += 1; save(); }
