@@ -19,7 +19,7 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from losslab.lab import create_app
-from losslab.lab._serve import RateLimitedLog, exposure_notice, is_loopback, url_for
+from losslab.lab._serve import RateLimitedLog, exposure_notice, is_loopback, machine_addresses, url_for
 
 from .conftest import LabTestClient
 from .test_security import HEADERS, error_of, http_routes, websocket_paths
@@ -132,6 +132,11 @@ def test_loopback_addresses_and_the_notice():
     notice = exposure_notice("192.168.1.5")
     assert "192.168.1.5" in notice and "not encrypted" in notice and "token" in notice and "upload" in notice
     assert "--host" in exposure_notice("0.0.0.0")
+    assert "192.168.1.5, [fd00::5], lab" in exposure_notice("0.0.0.0", ("192.168.1.5", "fd00::5", "lab"))
+    assert url_for("0.0.0.0", 8000, "abc", shown="192.168.1.5") == "http://192.168.1.5:8000/?token=abc"
+    assert url_for("0.0.0.0", 8000, shown="fd00::5") == "http://[fd00::5]:8000/"
+    names = machine_addresses()
+    assert all(isinstance(n, str) and n and not is_loopback(n) and n not in ("0.0.0.0", "::") for n in names)
 
 
 def test_the_log_of_a_flood_is_rate_limited():
@@ -177,12 +182,17 @@ def test_lab_on_every_address_prints_the_token_once_and_asks_for_it():
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+/)\?token=([A-Za-z0-9_-]{32})", line)
+        # the address other machines type: this machine's own (the loopback one where it has no other)
+        match = re.search(r"(http://([^/]+):(\d+)/)\?token=([A-Za-z0-9_-]{32})", line)
         assert match, line
-        base, token = match.groups()
-        assert _get(base + "api/health") == 401
-        assert _get(base + "api/health", {"Authorization": f"Bearer {token}"}) == 200
-        assert _get(base + f"api/health?token={token}") == 200
+        printed, shown, port, token = match.groups()
+        assert shown in (*machine_addresses(), "127.0.0.1") or shown.strip("[]") in machine_addresses(), line
+        for base in (printed, f"http://127.0.0.1:{port}/"):
+            assert _get(base + "api/health") == 401
+            assert _get(base + "api/health", {"Authorization": f"Bearer {token}"}) == 200
+            assert _get(base + f"api/health?token={token}") == 200
+        # a name that is not this machine's is still refused (DNS rebinding), token or not
+        assert _get(f"http://127.0.0.1:{port}/api/health?token={token}", {"Host": f"rebind.test:{port}"}) == 421
     finally:
         proc.send_signal(signal.SIGINT)
         try:

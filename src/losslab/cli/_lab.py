@@ -16,8 +16,10 @@ def register(app: typer.Typer) -> None:
                                           max=65535)] = 8765,
         host: Annotated[str, typer.Option("--host", help="Address to bind; the default keeps the lab on this "
                                           "machine. The lab answers only requests sent to this name or to "
-                                          "127.0.0.1, localhost or [::1]; on an address other machines reach, "
-                                          "every request needs the token printed in the address.")] = "127.0.0.1",
+                                          "127.0.0.1, localhost or [::1] (with 0.0.0.0: to this machine's own "
+                                          "names and addresses, the way students reach it); on an address other "
+                                          "machines reach, every request needs the token printed in the address."
+                                          )] = "127.0.0.1",
         token: Annotated[str | None, typer.Option(
             "--token", help="The token requests must carry (?token=, its cookie or Authorization: Bearer); by "
             "default a random one when --host is not loopback, none on loopback. At least 16 characters of "

@@ -22,7 +22,10 @@ from typing import Any
 from ._limits import Limits
 from ._security import TOKEN_COOKIE
 
-__all__ = ["RateLimitedLog", "exposure_notice", "free_port", "is_loopback", "serve", "server_config", "url_for"]
+__all__ = ["RateLimitedLog", "exposure_notice", "free_port", "is_loopback", "machine_addresses", "serve",
+           "server_config", "url_for"]
+
+WILDCARDS = ("0.0.0.0", "", "::")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -32,11 +35,49 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def url_for(host: str, port: int, token: str | None = None) -> str:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+def machine_addresses() -> tuple[str, ...]:
+    """The names and addresses other machines may use for this one (its host name, its fully qualified name, the
+    addresses they resolve to, and the address of the interface its traffic leaves by), loopback left out: the
+    names a lab started with ``--host 0.0.0.0`` answers to besides loopback. Found without sending anything."""
+    found: list[str] = []
+
+    def add(name: str) -> None:
+        name = name.strip().lower()
+        if name and not is_loopback(name) and name not in WILDCARDS and name not in found:
+            found.append(name)
+
+    # the interface a packet to the outside would leave by (a UDP "connect" only picks a route; nothing is sent)
+    for family, probe in ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1")):
+        try:
+            with socket.socket(family, socket.SOCK_DGRAM) as s:
+                s.connect((probe, 9))
+                add(str(s.getsockname()[0]).split("%")[0])
+        except OSError:
+            pass
+    for name in (socket.gethostname(), socket.getfqdn()):
+        add(name)
+        try:
+            for info in socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP):
+                add(str(info[4][0]).split("%")[0])
+        except (OSError, UnicodeError):
+            pass
+    return tuple(found)
+
+
+def url_for(host: str, port: int, token: str | None = None, shown: str | None = None) -> str:
+    """The address to print: ``shown`` (the name other machines use) or ``host``; 127.0.0.1 for a wildcard."""
+    shown = shown or ("127.0.0.1" if host in WILDCARDS else host)
     if ":" in shown:
         shown = f"[{shown}]"
     return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+        return True
+    except ValueError:
+        return False
 
 
 def is_loopback(host: str) -> bool:
@@ -50,16 +91,19 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def exposure_notice(host: str) -> str:
-    """What a lab on ``host`` (not loopback) exposes, said once at start."""
-    wildcard = host in ("0.0.0.0", "", "::")
+def exposure_notice(host: str, names: tuple[str, ...] = ()) -> str:
+    """What a lab on ``host`` (not loopback) exposes, said once at start; ``names``: what a wildcard ``host``
+    answers to besides loopback (:func:`machine_addresses`)."""
+    wildcard = host in WILDCARDS
     where = ("every address of this machine" if wildcard else host)
-    names = (" It answers only requests addressed to 127.0.0.1, localhost or [::1]: for other machines, start it with "
-             "--host set to the name or address they use." if wildcard else "")
+    listed = ", ".join(f"[{n}]" if ":" in n else n for n in names)
+    names_said = ("" if not wildcard else f" It answers requests addressed to {listed} and to loopback; for another "
+                  "name, start it with --host set to that name." if names else " It found no address of this machine "
+                  "beyond loopback: start it with --host set to the name or address the other machines use.")
     return (f"warning: the lab listens on {where}, where other machines on the network can reach it. Whoever has "
             "the address above with its token can use all of it: train models on this computer, upload CSV files "
             "and read the uploaded files, run evidence. The traffic is plain HTTP, not encrypted: anyone on the "
-            "network can read the token and the data. Use it on a network you trust; Ctrl+C stops it." + names)
+            "network can read the token and the data. Use it on a network you trust; Ctrl+C stops it." + names_said)
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -89,10 +133,13 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, open_browser: bool = Tru
         port = free_port(host)
     elif port_in_use(host, port):
         raise OSError(errno.EADDRINUSE, f"port {port} on {host} is already in use; try --port 0 (any free port)")
-    # requests for any other name are refused (DNS rebinding); the cookie's name holds the port (cookies ignore it)
-    app = create_app(limits, hosts=(host,), token=token or None, cookie=f"{TOKEN_COOKIE}_{port}")
+    # requests for any other name are refused (DNS rebinding); on a wildcard (a class: --host 0.0.0.0) the names
+    # and addresses of this machine are its names; the cookie's name holds the port (cookies ignore it)
+    names = machine_addresses() if host in WILDCARDS else ()
+    app = create_app(limits, hosts=(host, *names), token=token or None, cookie=f"{TOKEN_COOKIE}_{port}")
     server = uvicorn.Server(server_config(app, host, port, limits, log_level))
-    url = url_for(host, port, token or None)
+    shown = next((n for n in names if _is_address(n)), None)  # the address students type (not a local name)
+    url = url_for(host, port, token or None, shown=shown)
 
     def announce() -> None:
         while not server.started and not server.should_exit:
@@ -101,7 +148,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, open_browser: bool = Tru
             return
         print(f"losslab lab: {url}  (Ctrl+C to stop)", flush=True)
         if exposed:
-            print(exposure_notice(host), file=sys.stderr, flush=True)
+            print(exposure_notice(host, names), file=sys.stderr, flush=True)
         if open_browser:
             try:
                 webbrowser.open(url)
