@@ -2,8 +2,10 @@
 
     .venv/bin/python benchmarks/bench_classroom.py [--clients 40] [--seconds 10] [--speed normal] [--json]
 
-One server (uvicorn, in a process of its own, on 127.0.0.1, started with ``--max-runs`` = the number of clients);
-each client does what the page does when a student presses Play: ``POST /api/runs`` (the classification lab's
+One server, started as a teacher starts it for a class: ``losslab lab --host 0.0.0.0 --max-runs N
+--max-runs-per-client N`` (N = the number of clients) with its access token, in a process of its own; the clients
+reach it at the address it prints (this machine's own address, not loopback) with the token. Each client does what
+the page does when a student presses Play: ``POST /api/runs`` (the classification lab's
 default: the MLP on moons), opens ``/api/runs/{id}/stream``, sends the speed and ``play``, and reads the frames.
 Over ``--seconds`` s (after a second of warm-up) each client counts the frames that carry a new decision map and
 the epochs its run trained; the clients come once the server has finished building what it prepares at start
@@ -12,10 +14,9 @@ second (minimum, 10th percentile, median) and the gaps between two maps (p95 ove
 (median per client, and all together), the diagnoses each client receives per second (median), and the server's
 CPU time per second.
 
-Target: every student's map >= 10 updates/s. The clients all come from 127.0.0.1, so the bound per client is
-raised to the number of clients (in a class each student has an address of their own). The benchmark runs on the
-loopback address: a server started with ``--host`` for a real class (reachable from the students' machines, with
-its access token) serves the same frames.
+Target: every student's map >= 10 updates/s. The clients all come from this one machine, so the bound per client
+is raised to the number of clients (in a class each student has an address of their own), and they share its CPUs
+with the server (in a class they do not).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import asyncio
 import itertools
 import json
 import os
+import re
+import secrets
 import socket
 import statistics
 import subprocess
@@ -49,15 +52,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def start_server(port: int, clients: int) -> subprocess.Popen[bytes]:
-    code = ("import uvicorn; from losslab.lab import Limits, create_app; "
-            f"uvicorn.run(create_app(Limits(max_runs_total={clients}, max_runs_per_client={clients})), "
-            f"host='127.0.0.1', port={port}, log_level='warning')")
-    proc = subprocess.Popen([sys.executable, "-c", code])
+TOKEN = secrets.token_urlsafe(24)
+
+
+def start_server(port: int, clients: int) -> tuple[subprocess.Popen[str], str]:
+    """The lab as ``losslab lab --host 0.0.0.0`` serves a class, and the address it prints (without its token)."""
+    proc = subprocess.Popen([sys.executable, "-m", "losslab.cli", "lab", "--host", "0.0.0.0", "--port", str(port),
+                             "--no-browser", "--max-runs", str(clients), "--max-runs-per-client", str(clients),
+                             "--token", TOKEN], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    found = re.search(r"(http://[^/]+/)", proc.stdout.readline())
+    if found is None:
+        proc.kill()
+        raise RuntimeError("the lab did not print its address")
+    base = found.group(1)
     deadline = time.monotonic() + 60
     while True:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1).read()
+            urllib.request.urlopen(f"{base}api/health?token={TOKEN}", timeout=1).read()
             break
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
@@ -65,7 +77,7 @@ def start_server(port: int, clients: int) -> subprocess.Popen[bytes]:
                 raise RuntimeError("the lab server did not start") from None
             time.sleep(0.2)
     _settle(proc.pid, deadline)
-    return proc
+    return proc, base
 
 
 def _settle(pid: int, deadline: float) -> None:
@@ -78,22 +90,23 @@ def _settle(pid: int, deadline: float) -> None:
             return
 
 
-def _create_run(port: int) -> str:
+def _create_run(base: str) -> str:
     body = json.dumps({"data": {"name": "moons"}}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/runs", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(f"{base}api/runs", data=body, headers={"Content-Type": "application/json",
+                                                                            "Authorization": f"Bearer {TOKEN}"})
     with urllib.request.urlopen(request, timeout=60) as r:
         return str(json.load(r)["id"])
 
 
-async def student(port: int, speed: int, start: float, stop: float) -> dict[str, Any]:
+async def student(base: str, speed: int, start: float, stop: float) -> dict[str, Any]:
     import websockets
 
-    run_id = await asyncio.to_thread(_create_run, port)
+    run_id = await asyncio.to_thread(_create_run, base)
     maps: list[float] = []
     diagnoses = 0
     epochs: list[tuple[float, int]] = []
-    async with websockets.connect(f"ws://127.0.0.1:{port}/api/runs/{run_id}/stream", max_size=None) as ws:
+    socket_url = f"ws://{base[len('http://'):]}api/runs/{run_id}/stream?token={TOKEN}"
+    async with websockets.connect(socket_url, max_size=None) as ws:
         await ws.recv()  # the run's state
         await ws.send(json.dumps({"action": "set", "speed": speed}))
         await ws.send(json.dumps({"action": "play"}))
@@ -126,12 +139,12 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def classroom(port: int, clients: int, seconds: float, speed: int, pid: int) -> dict[str, Any]:
+async def classroom(base: str, clients: int, seconds: float, speed: int, pid: int) -> dict[str, Any]:
     begin = time.monotonic()
     # the students arrive within a few seconds, as a class does; the counting starts once all are playing
     start = begin + 2.0 + clients * 0.05
     stop = start + seconds
-    tasks = [asyncio.create_task(student(port, speed, start, stop)) for _ in range(clients)]
+    tasks = [asyncio.create_task(student(base, speed, start, stop)) for _ in range(clients)]
     await asyncio.sleep(max(0.0, start - time.monotonic()))
     cpu0 = _cpu_seconds(pid)
     done = await asyncio.gather(*tasks)
@@ -145,7 +158,7 @@ async def classroom(port: int, clients: int, seconds: float, speed: int, pid: in
             "epochs_per_s_median": statistics.median(d["epochs_per_s"] for d in done),
             "epochs_per_s_total": sum(d["epochs_per_s"] for d in done),
             "diagnoses_per_s_median": statistics.median(d["diagnoses_per_s"] for d in done),
-            "server_cpu_per_s": cpu, "cpus": os.cpu_count()}
+            "server_cpu_per_s": cpu, "cpus": os.cpu_count(), "address": base}
 
 
 def main() -> None:
@@ -156,9 +169,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     port = _port()
-    server = start_server(port, args.clients)
+    server, base = start_server(port, args.clients)
     try:
-        result = asyncio.run(classroom(port, args.clients, args.seconds, SPEEDS[args.speed], server.pid))
+        result = asyncio.run(classroom(base, args.clients, args.seconds, SPEEDS[args.speed], server.pid))
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -166,7 +179,7 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     print(f"{result['clients']} students, {args.speed} speed ({result['speed_epochs_per_s']} epochs/s asked), "
-          f"{result['seconds']:g} s on 127.0.0.1, {result['cpus']} CPUs:")
+          f"{result['seconds']:g} s, losslab lab --host 0.0.0.0 at {base} with its token, {result['cpus']} CPUs:")
     print(f"  map updates per student: min {result['maps_per_s_min']:.1f}/s, p10 {result['maps_per_s_p10']:.1f}/s, "
           f"median {result['maps_per_s_median']:.1f}/s; gap p95 {result['map_gap_p95_ms']:.0f} ms   (target >= 10/s)")
     print(f"  epochs per student: median {result['epochs_per_s_median']:.1f}/s, "
