@@ -560,7 +560,9 @@ def _figure(ev: Evidence, lang: str) -> Note | None:
     if draw is None:
         return Note("evidence.figure_missing", {})
     try:
-        ev.figure = draw(ev.to_dict(lang), lang=lang)
+        data = ev.to_dict(lang)
+        data["column_names"] = {c: ev.metric_name(c, lang) for c in ev.columns}  # the panels' titles, in lang
+        ev.figure = draw(data, lang=lang)
     except Exception as exc:  # a figure must never sink the advice
         return Note("evidence.figure_failed", {"error": f"{type(exc).__name__}: {exc}"})
     return None

@@ -22,7 +22,8 @@ def evidence(data: Mapping[str, Any], *, lang: str | None = "en") -> alt.VConcat
     ----------
     data : mapping
         ``Recommendation.evidence.to_dict()`` (layout in docs/advice.md): ``columns``, ``primary``,
-        ``higher_is_better``, ``recommended`` and ``results`` with ``label``, ``metrics`` and ``std``.
+        ``higher_is_better``, ``recommended`` and ``results`` with ``label``, ``metrics`` and ``std``; the panels'
+        titles are ``primary_name`` and ``column_names`` (each metric's name in ``lang``) where given.
     lang : "en" or "ja"
 
     Returns
@@ -56,10 +57,14 @@ def evidence(data: Mapping[str, Any], *, lang: str | None = "en") -> alt.VConcat
             deciding.append(key == primary)
     rows = records(candidate=cand, metric=metric, mean=mean, low=low, high=high, recommended=rec, deciding=deciding)
     better = fig_text("evidence.higher" if data.get("higher_is_better") else "evidence.lower", lang)
+    names = dict(data.get("column_names") or {})
+    if data.get("primary_name"):
+        names[primary] = data["primary_name"]
     panels = []
     for key in ordered:
         base = alt.Chart(dataset("metrics")).transform_filter(alt.datum.metric == key)
-        title = key.replace("_", " ").upper()
+        # the metric's name in ``lang`` when the data carries it ("誤差の中央値"), else its key ("MEDIAN AE")
+        title = str(names.get(key) or key.replace("_", " ").upper())
         if key == primary:
             title += f" — {fig_text('evidence.deciding', lang)} ({better})"
         y = alt.Y("candidate:N", title=None, sort=[r["label"] for r in results])

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,14 +139,42 @@ class EvidenceJob:
 
 
 def _worded_result(result: dict[str, Any]) -> dict[str, Any]:
-    """The evidence's result per language, each candidate's training error (the trainer's English first line) in
-    the language of its copy; the English copy keeps the trainer's words."""
+    """The evidence's result per language, each English error it embeds (a candidate's training error, the
+    trainer's or the figure's reason in a note) in the language of its copy; the English copy keeps the trainer's
+    words. The advice writes its own sentences in each language but cannot word another package's error, so a
+    Japanese note would read "検証を始められませんでした：X has NaN ..." (issue 16)."""
     for code, data in result.items():
-        evidence = (data.get("recommendation") or {}).get("evidence") or {}
+        said: dict[str, str] = {}  # each English error of this copy -> its words in ``code``
+        recommendation = data.get("recommendation") or {}
+        evidence = recommendation.get("evidence") or {}
         for row in evidence.get("results") or []:
             if isinstance(row, dict) and isinstance(row.get("error"), str):
-                row["error"] = sentence_in(row["error"], code, "errors.sentences.candidate_failed")
+                said[row["error"]] = row["error"] = str(sentence_in(row["error"], code,
+                                                                    "errors.sentences.candidate_failed"))
+        for note in _notes(recommendation):
+            error = note["values"]["error"]
+            words = str(sentence_in(error, code, "errors.sentences.reason_english"))
+            note["values"]["error"], note["text"] = words, note["text"].replace(error, words)
+            said[error] = words
+        if isinstance(data.get("text"), str):  # the text download: the same sentences, rendered by the advice
+            for english, words in said.items():
+                data["text"] = data["text"].replace(english, words)
     return result
+
+
+def _notes(data: Any) -> Iterator[dict[str, Any]]:
+    """Every note of the advice's JSON (``Note.to_dict``: ``key``, ``values``, ``text``) that embeds an error."""
+    if isinstance(data, list):
+        for item in data:
+            yield from _notes(item)
+    elif isinstance(data, dict):
+        values = data.get("values")
+        if isinstance(data.get("key"), str) and isinstance(data.get("text"), str) and isinstance(values, dict) \
+                and isinstance(values.get("error"), str):
+            yield data
+            return
+        for item in data.values():
+            yield from _notes(item)
 
 
 def _worker_env() -> dict[str, str]:

@@ -215,14 +215,16 @@ def create_app(limits: Limits | None = None, *, hosts: Iterable[str] = (), token
         return out
 
     @app.post("/api/compute", tags=["catalog"])
-    def compute(body: ComputeRequest) -> dict[str, Any]:
-        """``loss(pred, target)``, the per-example losses and ``loss.grad(pred, target)``."""
+    def compute(body: ComputeRequest, request: Request) -> dict[str, Any]:
+        """``loss(pred, target)``, the per-example losses and ``loss.grad(pred, target)``; the warnings in
+        ``lang`` (else the Accept-Language header's language)."""
         for arg in ("pred", "target"):
             _count(arg, _numbers_count(getattr(body, arg)), limits.max_values, "numbers")
         if body.sample_weight is not None:
             _count("sample_weight", len(body.sample_weight), limits.max_values, "numbers")
+        lang = _lang(body.lang) if body.lang else _texts.preferred_lang(request.headers.get("accept-language"))
         return C.compute(body.loss, body.params, body.pred, body.target, body.reduction, body.sample_weight,
-                         body.grad)
+                         body.grad, lang)
 
     @app.post("/api/explain", tags=["catalog"])
     def explain(body: ExplainRequest) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from ..explain import explain as _explain
 from ..explain import texts as T
 from ..losses import Loss, LossDefinition, get
 from ..losses._registry import definition, definitions
+from ._error_words import sentence_in
 from ._keys import cache_key as _key
 
 __all__ = [
@@ -152,6 +153,13 @@ def panels() -> dict[str, Any]:
 collect_warnings = collect_input_warnings
 
 
+def _warnings_in(caught: Sequence[str], lang: str) -> list[str]:
+    """The catalog's warnings of one request, once each (value, per-example and gradient all warn), in ``lang``:
+    the library writes them in English; the lab words each one with ``[errors.patterns]``, else says in ``lang``
+    that there was a warning (issue 16: the Japanese page shows no English prose). English passes unchanged."""
+    return [str(sentence_in(w, lang, "errors.sentences.warning")) for w in dict.fromkeys(caught)]
+
+
 def _array(name: str, loss: str, values: Any) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=float)
@@ -162,8 +170,9 @@ def _array(name: str, loss: str, values: Any) -> np.ndarray:
 
 
 def compute(name: str, params: Mapping[str, Any], pred: Any, target: Any, reduction: str | None,
-            sample_weight: Any, want_grad: bool) -> dict[str, Any]:
-    """``loss(pred, target)``, its per-example losses and (optionally) its gradient, as JSON-ready data."""
+            sample_weight: Any, want_grad: bool, lang: str = "en") -> dict[str, Any]:
+    """``loss(pred, target)``, its per-example losses and (optionally) its gradient, as JSON-ready data; its
+    warnings in ``lang``."""
     loss = get(name, **dict(params))
     p = _array("pred", loss.name, pred)
     t = _target(loss, p, target)
@@ -181,7 +190,7 @@ def compute(name: str, params: Mapping[str, Any], pred: Any, target: Any, reduct
         "value": jsonable(np.asarray(value)),
         "per_example": None if per is None else jsonable(np.asarray(per)),
         "grad": None if grad is None else jsonable(np.asarray(grad)),
-        "warnings": list(dict.fromkeys(caught)),  # once each, though value, per-example and grad all warn
+        "warnings": _warnings_in(caught, lang),
     }
 
 
@@ -196,7 +205,7 @@ def _target(loss: Loss, pred: np.ndarray, target: Any) -> np.ndarray:
 
 def explain(name: str, params: Mapping[str, Any], pred: Any, target: Any, reduction: str | None,
             sample_weight: Any, lang: str, max_rows: int) -> dict[str, Any]:
-    """:func:`losslab.explain` as JSON-ready data (``Explanation.to_dict()``), plus any warnings."""
+    """:func:`losslab.explain` as JSON-ready data (``Explanation.to_dict()``), plus any warnings (in ``lang``)."""
     loss = get(name, **dict(params))
     p = _array("pred", loss.name, pred)
     t = _target(loss, p, target)
@@ -204,7 +213,7 @@ def explain(name: str, params: Mapping[str, Any], pred: Any, target: Any, reduct
     with collect_warnings() as caught:
         result = _explain(loss, p, t, lang=lang, reduction=reduction, sample_weight=w,  # type: ignore[arg-type]
                           max_rows=max_rows).to_dict()
-    result["warnings"] = list(dict.fromkeys(caught))
+    result["warnings"] = _warnings_in(caught, lang)
     return jsonable(result)
 
 

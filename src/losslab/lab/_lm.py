@@ -25,6 +25,7 @@ from .. import lm
 from .._texts import normalize_lang
 from ..errors import LossInputError
 from . import _figures as F
+from ._error_words import translate
 from ._errors import LabError, WordedInputError
 from ._limits import Limits
 from ._lm_runs import LMJobs, LMRunRequest, fitted
@@ -121,7 +122,8 @@ def token_rows(body: TokensRequest, jobs: LMJobs) -> dict[str, Any]:
             source = lm.texts.get("explain.source_model", lang, model=run.model.name, corpus=run.corpus,
                                   tokenizer=run.tokenizer.name)
     except LossInputError as exc:  # the library's own check of the text (a word outside the grammar, too short)
-        raise LMRefusal(lang, "text", "text", exc.got, detail=exc.expected) from None
+        # the library's English detail, in ``lang`` when [errors.patterns] knows it (issue 16), else left out
+        raise LMRefusal(lang, "text", "text", exc.got, detail=translate(exc.expected, lang) or "…") from None
     if not rows:
         raise LMRefusal(lang, "text", "text", repr(body.text), detail="…")
     losses = [r.loss for r in rows]

@@ -49,6 +49,8 @@ class ComputeRequest(_Strict):
     reduction: Literal["mean", "sum", "none"] | None = None
     sample_weight: list[float] | None = Field(default=None, max_length=HARD_VALUES)
     grad: bool = Field(default=True, description="also return d(loss)/d(pred)")
+    lang: str | None = Field(default=None, max_length=16, description="the language of the warnings ('en' or "
+                             "'ja'); none: the Accept-Language header's")
 
 
 class ExplainRequest(_Strict):
