@@ -37,6 +37,7 @@ export class Figure {
     this.extra = 0; // px a plot's axes took beyond OVERHEAD, learnt from the drawings
     this.refitSoon = debounce(() => { if (this.spec) this.render(true); }, 150);
     this.refit = debounce(() => { if (this.spec && Math.abs(this.room() - this.fitted) > 8) this.render(true); }, 150);
+    this.learnSoon = debounce(() => this.afterData(), 300); // the last data of a burst is measured too
     if (window.ResizeObserver) new ResizeObserver(() => this.refit()).observe(this.chart);
     this.tableButton = el('button', { type: 'button', class: 'btn small', 'aria-pressed': 'false',
       onclick: () => this.toggleTable() }, tr(el('span'), 'common.data_table'));
@@ -90,8 +91,14 @@ export class Figure {
     return true;
   }
 
-  /** After new data: axis labels may have widened the view past its chart (then it is fitted again). */
-  afterData() { if (this.learn()) this.refitSoon(); }
+  /** After new data: axis labels may have widened the view past its chart (then it is fitted again). Looked at
+   * 4 times a second at most: measuring forces the browser to lay the page out in the middle of a live frame. */
+  afterData() {
+    const now = performance.now();
+    if (now - (this.learnedAt || 0) < 250) { this.learnSoon(); return; }
+    this.learnedAt = now;
+    if (this.learn()) this.refitSoon();
+  }
 
   fit(room, kept) {
     const spec = fitSpec(this.spec, room, OVERHEAD + this.extra, this.options());
