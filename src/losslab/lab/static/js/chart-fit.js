@@ -85,7 +85,9 @@ export function fitSpec(base, avail, overhead = 70, options = {}) {
     if (p !== spec) wrapTitle(p, width, titleSize, subSize);
     wrapAxes(p, width, tall, axisSize);
   }
-  wrapTitle(spec, Math.max(MIN_WIDTH, avail - 20), titleSize, subSize);
+  // the width of a line is a guess (per-character widths): 40 px spare, or the title alone widens the view past its
+  // box and every refit narrows the plots instead
+  wrapTitle(spec, Math.max(MIN_WIDTH, avail - 40), titleSize, subSize);
   if (avail < 640) {
     spec.config = { ...config, legend: { ...(config.legend || {}), columns: Math.max(1, Math.floor(avail / 160)),
       labelLimit: Math.max(80, avail - 60) } };

@@ -81,13 +81,20 @@ export class Figure {
     return this.view;
   }
 
-  /** Whether the view is wider than its chart; if so, the room its axes took beyond the guess is learnt. */
+  /** Whether the view is wider than its chart; if so, the room its axes take beyond the guess is learnt: what the
+   * drawing took beside the plots it was given (not added to the last guess, which only grew while a live chart's
+   * labels widened, and left a phone's plots a third of their box). */
   learn() {
     const drawn = this.chart.querySelector('svg, canvas');
     const room = this.room();
     const width = drawn ? drawn.getBoundingClientRect().width : 0;
     if (!(room > 0) || width <= room + 1 || this.extra > 240) return false;
-    this.extra += Math.ceil((width - room) / (this.sideBySide || 1)) + 4;
+    const n = this.sideBySide || 1;
+    const plots = this.plots || [];
+    const plotted = n > 1 ? plots.reduce((a, b) => a + b, 0) + this.spacing * (n - 1) : Math.max(0, ...plots);
+    const before = this.extra;
+    if (plotted > 0) this.extra = Math.max(0, Math.ceil((width - plotted) / n) - OVERHEAD + 4);
+    if (this.extra <= before) this.extra = before + Math.ceil((width - room) / n) + 4; // still too wide: grow
     return true;
   }
 
@@ -103,6 +110,9 @@ export class Figure {
   fit(room, kept) {
     const spec = fitSpec(this.spec, room, OVERHEAD + this.extra, this.options());
     this.sideBySide = spec.hconcat ? spec.hconcat.length : 1;
+    // the plots' widths as fitted, for learn(): what the view takes beyond them is its axes' room
+    this.plots = (spec.hconcat || spec.vconcat || [spec]).map((p) => (typeof p.width === 'number' ? p.width : 0));
+    this.spacing = typeof spec.spacing === 'number' ? spec.spacing : 20;
     // Vega keeps (and marks) the rows it is given: each embedding gets rows of its own
     if (kept) for (const [name, rows] of Object.entries(kept)) if (spec.datasets) spec.datasets[name] = rows.map((r) => ({ ...r }));
     // live charts grow: let Vega lay the view out again when the data change (axis labels widen, etc.)
