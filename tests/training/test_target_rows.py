@@ -13,7 +13,7 @@ import pytest
 
 import losslab
 from losslab.losses import Loss
-from losslab.losses._core import TargetRows
+from losslab.losses._target_rows import TargetRows
 from losslab.training import fit, load_dataset, make_objective
 
 TASKS = {"regression": "diabetes", "binary": "breast_cancer", "multiclass": "wine"}

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..losses import Loss
-from ..losses._core import TargetRows
+from ..losses._target_rows import TargetRows
 from ..losses._definition import Reduction
 from . import metrics as M
 from ._common import TrainingError, jsonable
