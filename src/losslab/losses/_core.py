@@ -11,10 +11,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import difflib
-import functools
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -344,7 +342,7 @@ class Loss:
                     # the same reduction with the inputs bound into value and grad; the other gradients (and every
                     # gradient of a batch loss, whose rows are coupled) are weighted here by the same coefficients
                     own = want_grad and names == ("pred",) and d.kind != "batch"
-                    value, g = self._bound(batch)._reduce(batch, weights, reduction, want_value, own)
+                    value, g = self._reduce(batch, weights, reduction, want_value, own, bound=True)
                     grads = {"pred": g} if own else (
                         input_grads(d, self.params, batch, weights, reduction, names) if want_grad else {})
         except MemoryError:
@@ -358,19 +356,6 @@ class Loss:
         if not want_grad:
             return value, None
         return value, (grads[wrt] if isinstance(wrt, str) else {n: grads[n] for n in names})
-
-    def _bound(self, batch: Batch) -> Loss:
-        """This loss with the batch's extra inputs bound into its value and grad (a batch loss reduced as rows)."""
-        d = self.definition
-        bound = Loss.__new__(Loss)
-        bound.params = self.params
-        bound.definition = replace(
-            d, kind="rows" if d.kind == "batch" else d.kind, inputs=(),
-            value=functools.partial(d.value, **batch.inputs),
-            grad=None if d.grad is None else functools.partial(d.grad, **batch.inputs),
-            value_and_grad=None if d.value_and_grad is None else functools.partial(d.value_and_grad, **batch.inputs),
-            mean_divisor=None if d.mean_divisor is None else functools.partial(d.mean_divisor, **batch.inputs))
-        return bound
 
     def _too_large(self, pred: Any, target: Any) -> LossInputError:
         sizes = [int(math.prod(getattr(x, "shape", ()) or (1,))) for x in (pred, target)]
@@ -669,13 +654,20 @@ class Loss:
         return w
 
     def _reduce(
-        self, batch: Batch, w: Array | None, reduction: Reduction, want_value: bool, want_grad: bool
+        self, batch: Batch, w: Array | None, reduction: Reduction, want_value: bool, want_grad: bool,
+        bound: bool = False,
     ) -> tuple[Array | None, Array | None]:
+        """The reduced value and d/d pred; ``bound``: the batch's extra inputs are passed to value and grad beside
+        the parameters, and a batch loss is reduced as rows (its rows' coupling is inside its value and grad)."""
         d = self.definition
         xp = batch.xp
         p, t, keep = batch.pred, batch.target, batch.keep
         k = int(p.shape[1])
         params = dict(self.params)
+        kind = d.kind
+        if bound:
+            params.update(batch.inputs)
+            kind = "rows" if kind == "batch" else kind
         if reduction in ORDER_REDUCTIONS:  # a metric's max or median over the examples (losses._order)
             return order_reduce(d, xp, p, t, params, w, keep, batch.nonfinite, reduction, batch.pred_shape,
                                 want_value, want_grad, _numeric_grad)
@@ -694,7 +686,7 @@ class Loss:
                 zero_total = LossInputError(d.name, "sample_weight", "a positive total weight for the mean",
                                             why, "use reduction='sum', or keep at least one weighted example")
                 total = on_blocks(xp, total, _positive_total(zero_total))
-        average_elements = d.kind == "elementwise" and d.element_reduce == "mean" and k > 1
+        average_elements = kind == "elementwise" and d.element_reduce == "mean" and k > 1
         divisor = None
         if reduction == "mean" and d.mean_divisor is not None:
             divisor = d.mean_divisor(xp, p, t, **params)  # PyTorch's CTC: l_n / max(S_n, 1) before the mean
@@ -705,7 +697,7 @@ class Loss:
             both = d.value_and_grad(xp, p, t, **params)
         if want_value or d.finalize:
             raw = d.value(xp, p, t, **params) if both is None else both[0]
-            if d.kind in ("rows", "sequence"):
+            if kind in ("rows", "sequence"):
                 per = raw
             elif k == 1:
                 per = raw[:, 0]
