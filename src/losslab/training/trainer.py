@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from ..losses import Loss
-from ..losses._target_rows import TargetRows
 from ..losses._definition import Reduction
+from ..losses._target_rows import TargetRows
 from . import metrics as M
 from ._common import TrainingError, jsonable
 from .data import Dataset, load_dataset
