@@ -98,10 +98,9 @@ def slider(browser: Any, url: str, moves: int) -> dict[str, float]:
 
 def training(browser: Any, url: str, seconds: float, speed: str) -> dict[str, float]:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{url}?panel=classify&c.data=moons&c.model=mlp&c.speed={speed}")
+    page.goto(f"{url}?panel=classify&c.data=moons&c.model=mlp&c.speed={speed}&c.epochs=10000")  # (as fluid)
     page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-    page.wait_for_selector("#panel-classify .figure .chart canvas, #panel-classify .figure .chart svg")
-    page.click("button[data-key='c.playbtn']")
+    page.click("button[data-key='c.playbtn']")  # no run (and no curves) before Play
     page.wait_for_function("document.querySelector('#panel-classify .run-state').textContent === 'training'")
     page.wait_for_timeout(1000)
     start = page.evaluate("[performance.now(), window.__lab.panels.get('classify').api.run.epoch]")
