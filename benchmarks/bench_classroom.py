@@ -133,6 +133,14 @@ async def student(base: str, speed: int, start: float, stop: float) -> dict[str,
             "diagnoses_per_s": diagnoses / span}
 
 
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -149,6 +157,7 @@ async def classroom(base: str, clients: int, seconds: float, speed: int, pid: in
     cpu0 = _cpu_seconds(pid)
     done = await asyncio.gather(*tasks)
     cpu = (_cpu_seconds(pid) - cpu0) / seconds
+    rss = _rss_mb(pid)  # with every run still open
     rates = [d["maps_per_s"] for d in done]
     gaps = [g for d in done for g in d["gaps"]]
     return {"clients": clients, "seconds": seconds, "speed_epochs_per_s": speed,
@@ -158,7 +167,7 @@ async def classroom(base: str, clients: int, seconds: float, speed: int, pid: in
             "epochs_per_s_median": statistics.median(d["epochs_per_s"] for d in done),
             "epochs_per_s_total": sum(d["epochs_per_s"] for d in done),
             "diagnoses_per_s_median": statistics.median(d["diagnoses_per_s"] for d in done),
-            "server_cpu_per_s": cpu, "cpus": os.cpu_count(), "address": base}
+            "server_cpu_per_s": cpu, "server_rss_mb": rss, "cpus": os.cpu_count(), "address": base}
 
 
 def main() -> None:
@@ -183,7 +192,8 @@ def main() -> None:
     print(f"  map updates per student: min {result['maps_per_s_min']:.1f}/s, p10 {result['maps_per_s_p10']:.1f}/s, "
           f"median {result['maps_per_s_median']:.1f}/s; gap p95 {result['map_gap_p95_ms']:.0f} ms   (target >= 10/s)")
     print(f"  epochs per student: median {result['epochs_per_s_median']:.1f}/s, "
-          f"all {result['epochs_per_s_total']:.0f}/s; server CPU {result['server_cpu_per_s']:.2f} s per s")
+          f"all {result['epochs_per_s_total']:.0f}/s; server CPU {result['server_cpu_per_s']:.2f} s per s, "
+          f"memory {result['server_rss_mb']:.0f} MB")
     print(f"  diagnoses per student: median {result['diagnoses_per_s_median']:.2f}/s   (the page's verdict, asked 1/s)")
 
 
