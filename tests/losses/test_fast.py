@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -145,16 +145,6 @@ DTYPES = [np.float64, np.float32]
 ELEMENTWISE_SHAPES = [(1,), (203,), (57, 3), (40, 1), (130,)]
 ROW_SHAPES = [(1, 3), (61, 5), (9, 40)]
 
-
-@pytest.fixture
-def small_blocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Blocks of a few dozen elements and dot products chunked by 16: small inputs cross many block boundaries."""
-    monkeypatch.setattr(_fast, "BLOCK", 48)
-    monkeypatch.setattr(_fast, "MIN_BLOCK", 16)
-    monkeypatch.setattr(_fast, "SCRATCH_BUDGET", 160)
-    monkeypatch.setattr(_fast, "_DOT_CHUNK", 16)
-    monkeypatch.setattr(_fast, "_WHOLE_DOT", False)
-    yield
 
 
 # ------------------------------------------------------------------------------------------------------ helpers

@@ -4,7 +4,6 @@ and every input the generic path refuses is handed back to it (NotImplemented), 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,6 @@ import pytest
 
 import losslab
 from losslab import LossInputError
-from losslab.losses.fast import _blocks as _fast
 
 from ._cases import generic_path
 
@@ -32,13 +30,6 @@ def _index_rows(n: int, c: int, dt: Any) -> tuple[np.ndarray, np.ndarray]:
     z[: n // 3] = np.round(z[: n // 3])  # integer scores: pairs exactly one margin apart
     return z.astype(dt), np.where(np.arange(c)[None, :] < k, order, -1)
 
-
-@pytest.fixture
-def small_blocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(_fast, "BLOCK", 48)
-    monkeypatch.setattr(_fast, "MIN_BLOCK", 16)
-    monkeypatch.setattr(_fast, "SCRATCH_BUDGET", 160)
-    yield
 
 
 @pytest.mark.usefixtures("small_blocks")

@@ -5,7 +5,6 @@ numbers (to 1e-12) or its error."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,6 @@ import pytest
 
 import losslab
 from losslab import LossInputError
-from losslab.losses.fast import _blocks as _fast
 
 from ._cases import generic_path
 
@@ -29,13 +27,6 @@ def _log_probs(n: int, c: int) -> np.ndarray:
     z[2, 3] = -0.0  # (its bits are the smallest int64: the float check decides)
     return z
 
-
-@pytest.fixture
-def small_blocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(_fast, "BLOCK", 48)
-    monkeypatch.setattr(_fast, "MIN_BLOCK", 16)
-    monkeypatch.setattr(_fast, "SCRATCH_BUDGET", 160)
-    yield
 
 
 @pytest.mark.usefixtures("small_blocks")
