@@ -4,6 +4,7 @@ and every input the generic path refuses is handed back to it (NotImplemented), 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,18 @@ def _index_rows(n: int, c: int, dt: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 
+def _both_paths(loss: Any, pred: np.ndarray, target: np.ndarray, dt: Any) -> Iterator[tuple[Any, ...]]:
+    """For every reduction, unweighted and weighted: ``(kw, value, grad, generic value, generic grad)``, the kernel
+    (which must take the call) beside the generic path."""
+    for reduction in loss.definition.reductions:
+        for weights in (None, RNG.uniform(0.0, 2.0, pred.shape[0]).astype(dt)):
+            kw = {"reduction": reduction, "sample_weight": weights}
+            assert loss.definition.fast(loss, pred, target, reduction, weights, True, True, None) is not NotImplemented
+            value, grad = loss.value_and_grad(pred, target, **kw)
+            gv, gg = generic_path(lambda kw=kw: loss.value_and_grad(pred, target, **kw))
+            yield kw, value, grad, gv, gg
+
+
 @pytest.mark.usefixtures("small_blocks")
 @pytest.mark.parametrize("dt", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("shape", [(1, 3), (61, 5), (9, 40), (200, 2)])
@@ -40,19 +53,14 @@ def test_kernel_matches_the_generic_path(name: str, make: Any, shape: tuple[int,
     pred, target = make(*shape, dt)
     loss = losslab.get(name)
     tol = 1e-12 if dt == np.float64 else 1e-5
-    for reduction in loss.definition.reductions:
-        for weights in (None, RNG.uniform(0.0, 2.0, shape[0]).astype(dt)):
-            kw = {"reduction": reduction, "sample_weight": weights}
-            assert loss.definition.fast(loss, pred, target, reduction, weights, True, True, None) is not NotImplemented
-            value, grad = loss.value_and_grad(pred, target, **kw)
-            gv, gg = generic_path(lambda kw=kw: loss.value_and_grad(pred, target, **kw))
-            assert np.asarray(value).dtype == np.asarray(gv).dtype and np.shape(value) == np.shape(gv)
-            np.testing.assert_allclose(value, gv, rtol=tol, atol=tol * 1e-3)
-            assert grad.dtype == gg.dtype
-            np.testing.assert_allclose(grad, gg, rtol=tol, atol=tol * 1e-3 * float(np.max(np.abs(gg)) + 1e-30))
-            out = np.full_like(pred, np.nan)
-            assert loss.grad(pred, target, out=out, **kw) is out
-            np.testing.assert_allclose(out, gg, rtol=tol, atol=tol * 1e-3 * float(np.max(np.abs(gg)) + 1e-30))
+    for kw, value, grad, gv, gg in _both_paths(loss, pred, target, dt):
+        assert np.asarray(value).dtype == np.asarray(gv).dtype and np.shape(value) == np.shape(gv)
+        np.testing.assert_allclose(value, gv, rtol=tol, atol=tol * 1e-3)
+        assert grad.dtype == gg.dtype
+        np.testing.assert_allclose(grad, gg, rtol=tol, atol=tol * 1e-3 * float(np.max(np.abs(gg)) + 1e-30))
+        out = np.full_like(pred, np.nan)
+        assert loss.grad(pred, target, out=out, **kw) is out
+        np.testing.assert_allclose(out, gg, rtol=tol, atol=tol * 1e-3 * float(np.max(np.abs(gg)) + 1e-30))
 
 
 Z, Y = _log_probs(50, 6, np.float64)
@@ -112,15 +120,10 @@ def test_soft_margin_kernel_matches_the_generic_path(shape: tuple[int, int], dt:
         target = (target > 0).astype(dt)
     loss = losslab.get("soft_margin")
     tol = 1e-12 if dt == np.float64 else 1e-5
-    for reduction in loss.definition.reductions:
-        for weights in (None, RNG.uniform(0.0, 2.0, shape[0]).astype(dt)):
-            kw = {"reduction": reduction, "sample_weight": weights}
-            assert loss.definition.fast(loss, pred, target, reduction, weights, True, True, None) is not NotImplemented
-            value, grad = loss.value_and_grad(pred, target, **kw)
-            gv, gg = generic_path(lambda kw=kw: loss.value_and_grad(pred, target, **kw))
-            np.testing.assert_allclose(value, gv, rtol=tol, atol=0)
-            np.testing.assert_allclose(grad, gg, rtol=tol, atol=0)
-            np.testing.assert_allclose(loss.grad(pred, target, **kw), gg, rtol=tol, atol=0)
+    for kw, value, grad, gv, gg in _both_paths(loss, pred, target, dt):
+        np.testing.assert_allclose(value, gv, rtol=tol, atol=0)
+        np.testing.assert_allclose(grad, gg, rtol=tol, atol=0)
+        np.testing.assert_allclose(loss.grad(pred, target, **kw), gg, rtol=tol, atol=0)
 
 
 SIGNS = np.where(RNG.uniform(size=300) < 0.5, -1.0, 1.0)
@@ -164,15 +167,10 @@ def test_binary_kernels_match_the_generic_path(name: str, params: dict[str, Any]
     pred, target = make(*shape, dt)
     loss = losslab.get(name, **params)
     tol = 1e-12 if dt == np.float64 else 1e-5
-    for reduction in loss.definition.reductions:
-        for weights in (None, RNG.uniform(0.0, 2.0, shape[0]).astype(dt)):
-            kw = {"reduction": reduction, "sample_weight": weights}
-            assert loss.definition.fast(loss, pred, target, reduction, weights, True, True, None) is not NotImplemented
-            value, grad = loss.value_and_grad(pred, target, **kw)
-            gv, gg = generic_path(lambda kw=kw: loss.value_and_grad(pred, target, **kw))
-            np.testing.assert_allclose(value, gv, rtol=tol, atol=0)
-            # a soft label near sigmoid(z): a gradient that cancels to rounding size in both paths
-            np.testing.assert_allclose(grad, gg, rtol=tol, atol=tol * 1e-3 * float(np.max(np.abs(gg))))
+    for _kw, value, grad, gv, gg in _both_paths(loss, pred, target, dt):
+        np.testing.assert_allclose(value, gv, rtol=tol, atol=0)
+        # a soft label near sigmoid(z): a gradient that cancels to rounding size in both paths
+        np.testing.assert_allclose(grad, gg, rtol=tol, atol=tol * 1e-3 * float(np.max(np.abs(gg))))
 
 
 @pytest.mark.usefixtures("small_blocks")
