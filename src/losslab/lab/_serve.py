@@ -20,12 +20,15 @@ import webbrowser
 from typing import Any
 
 from ._limits import Limits
-from ._security import TOKEN_COOKIE
+from ._security import TOKEN_COOKIE, WILDCARD, host_name
 
 __all__ = ["RateLimitedLog", "exposure_notice", "free_port", "is_loopback", "machine_addresses", "serve",
            "server_config", "url_for"]
 
-WILDCARDS = ("0.0.0.0", "", "::")
+
+def _is_wildcard(host: str) -> bool:
+    """Whether ``host`` means every address of this machine (``0.0.0.0``, ``::``), as the request guard reads it."""
+    return host_name(host) in WILDCARD
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -43,7 +46,7 @@ def machine_addresses() -> tuple[str, ...]:
 
     def add(name: str) -> None:
         name = name.strip().lower()
-        if name and not is_loopback(name) and name not in WILDCARDS and name not in found:
+        if name and not is_loopback(name) and not _is_wildcard(name) and name not in found:
             found.append(name)
 
     # the interface a packet to the outside would leave by (a UDP "connect" only picks a route; nothing is sent)
@@ -66,7 +69,7 @@ def machine_addresses() -> tuple[str, ...]:
 
 def url_for(host: str, port: int, token: str | None = None, shown: str | None = None) -> str:
     """The address to print: ``shown`` (the name other machines use) or ``host``; 127.0.0.1 for a wildcard."""
-    shown = shown or ("127.0.0.1" if host in WILDCARDS else host)
+    shown = shown or ("127.0.0.1" if _is_wildcard(host) else host)
     if ":" in shown:
         shown = f"[{shown}]"
     return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
@@ -94,7 +97,7 @@ def is_loopback(host: str) -> bool:
 def exposure_notice(host: str, names: tuple[str, ...] = ()) -> str:
     """What a lab on ``host`` (not loopback) exposes, said once at start; ``names``: what a wildcard ``host``
     answers to besides loopback (:func:`machine_addresses`)."""
-    wildcard = host in WILDCARDS
+    wildcard = _is_wildcard(host)
     where = ("every address of this machine" if wildcard else host)
     listed = ", ".join(f"[{n}]" if ":" in n else n for n in names)
     names_said = ("" if not wildcard else f" It answers requests addressed to {listed} and to loopback; for another "
@@ -135,7 +138,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, open_browser: bool = Tru
         raise OSError(errno.EADDRINUSE, f"port {port} on {host} is already in use; try --port 0 (any free port)")
     # requests for any other name are refused (DNS rebinding); on a wildcard (a class: --host 0.0.0.0) the names
     # and addresses of this machine are its names; the cookie's name holds the port (cookies ignore it)
-    names = machine_addresses() if host in WILDCARDS else ()
+    names = machine_addresses() if _is_wildcard(host) else ()
     app = create_app(limits, hosts=(host, *names), token=token or None, cookie=f"{TOKEN_COOKIE}_{port}")
     server = uvicorn.Server(server_config(app, host, port, limits, log_level))
     shown = next((n for n in names if _is_address(n)), None)  # the address students type (not a local name)
