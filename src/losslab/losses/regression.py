@@ -339,13 +339,24 @@ register(LossDefinition(
 
 
 # ---------------------------------------------------------------------------------------------------------- msle
+def _log1p_difference(xp: Namespace, pred: Array, target: Array) -> Array:
+    r"""log1p(p) - log1p(t) without cancellation. Near the target (u = (p - t) / (1 + t) within ±1/2) it is
+    log1p(u): the difference of the two logarithms kept only the digits of their size there (float32: a relative
+    error up to 17x against mpmath; log1p(u): 3e-7, float64 6e-16). Elsewhere the logarithms differ by more than
+    log 1.5 and their difference is exact enough; it is kept there because its slope, 1 / (1 + p), stays exact for
+    autograd as p nears -1, where log1p(u)'s would cancel."""
+    u = (pred - target) / (1.0 + target)
+    near = xp.abs(u) <= 0.5
+    return xp.where(near, xp.log1p(xp.where(near, u, xp.zeros_like(u))), xp.log1p(pred) - xp.log1p(target))
+
+
 def msle_value(xp: Namespace, pred: Array, target: Array) -> Array:
-    d = xp.log1p(pred) - xp.log1p(target)
+    d = _log1p_difference(xp, pred, target)
     return d * d
 
 
 def msle_grad(xp: Namespace, pred: Array, target: Array) -> Array:
-    return 2.0 * (xp.log1p(pred) - xp.log1p(target)) / (1.0 + pred)
+    return 2.0 * _log1p_difference(xp, pred, target) / (1.0 + pred)
 
 
 register(LossDefinition(
